@@ -17,7 +17,7 @@ class TensorTest {
                 for (int i = 0; i < 12; i++) t.setFloat(i, i * 0.5f - 2f);
                 Tensor s = t.slice(1, 2);
                 assertArrayEquals(new long[] {2, 3}, s.shape());
-                assertEquals(1.0f - 2f + 0.5f, s.getFloat(1), 0f, dt.name()); // element (1,1) of t = index 4
+                assertEquals(4 * 0.5f - 2f, s.getFloat(1), 0f, dt.name()); // element (1,1) of t is index 4
                 s.setFloat(0, 7f);
                 assertEquals(7f, t.getFloat(3), 0f, "slice must write through to " + dt);
             }
