@@ -1,0 +1,14 @@
+package dev.panamax.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code panamax bench}: end-to-end benchmarks. Each subcommand measures its ratios in one process. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Run benchmarks and print their figures (--json for machine-readable output).",
+        subcommands = {})
+public final class BenchCommand implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+}
