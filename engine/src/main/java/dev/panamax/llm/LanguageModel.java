@@ -1,0 +1,130 @@
+package dev.panamax.llm;
+
+import dev.panamax.io.FormatException;
+import dev.panamax.io.Llama2cCheckpoint;
+import dev.panamax.kernel.KernelProvider;
+import dev.panamax.tensor.Mapping;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A loaded language model, ready to generate. Load once, share between threads (every generation
+ * owns its KV caches), close to release the mapped weights.
+ *
+ * <pre>{@code
+ * try (var model = LanguageModel.load(Path.of("stories260K.bin"))) {
+ *     var result = model.generate(new int[] {5, 50, 100}, GenerateOptions.greedy().maxTokens(64));
+ *     System.out.println(Arrays.toString(result.ids()));
+ * }
+ * }</pre>
+ */
+public final class LanguageModel implements AutoCloseable {
+    private final Path source;
+    private final String format;
+    private final Transformer transformer;
+    private final AutoCloseable resources;
+    private volatile boolean closed;
+
+    private LanguageModel(Path source, String format, Transformer transformer, AutoCloseable resources) {
+        this.source = source;
+        this.format = format;
+        this.transformer = transformer;
+        this.resources = resources;
+    }
+
+    /**
+     * Loads a model from a file or a folder, detecting its format: a llama2.c {@code .bin}
+     * checkpoint. An unknown format is named in the {@link FormatException}.
+     */
+    public static LanguageModel load(Path path) {
+        if (!Files.exists(path)) throw new FormatException(path, null, "no such file or folder");
+        if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".bin")) return loadLlama2c(path);
+        throw new FormatException(path, null, "unknown model format: expected a llama2.c .bin checkpoint");
+    }
+
+    private static LanguageModel loadLlama2c(Path file) {
+        Mapping mapping = new Mapping();
+        try {
+            Llama2cCheckpoint ckpt = Llama2cCheckpoint.open(file, mapping);
+            Llama2cCheckpoint.Header h = ckpt.header();
+            // llama2.c: eps 1e-5, theta 10000, interleaved RoPE, BOS 1 before the prompt, stop on 1.
+            ModelConfig config = new ModelConfig(h.dim(), h.hiddenDim(), h.nLayers(), h.nHeads(), h.nKvHeads(),
+                    h.vocabSize(), h.seqLen(), 1e-5f, 10000f, true, 1, 1, new int[] {1});
+            ModelWeights weights = WeightMapper.meta(ckpt.tensors(), file, config);
+            return new LanguageModel(file, "llama2.c", new Transformer(config, weights, KernelProvider.kernels()), mapping);
+        } catch (RuntimeException e) {
+            mapping.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A model over weights already in memory (tests, benchmarks). {@code resources} is closed with
+     * the model (may be null).
+     */
+    public static LanguageModel of(ModelConfig config, ModelWeights weights, AutoCloseable resources) {
+        return new LanguageModel(null, "memory", new Transformer(config, weights, KernelProvider.kernels()), resources);
+    }
+
+    public ModelConfig config() { return transformer.config; }
+
+    /** "llama2.c", "meta", "huggingface" or "memory". */
+    public String format() { return format; }
+
+    /** The file or folder it was loaded from, or null. */
+    public Path source() { return source; }
+
+    /** Generates after the prompt ids (the model's BOS is put first when the options ask). */
+    public GenerateResult generate(int[] promptIds, GenerateOptions options) {
+        return generate(promptIds, options, null);
+    }
+
+    /** As {@link #generate(int[], GenerateOptions)}, handing each token to {@code listener} as soon as it is final. */
+    public GenerateResult generate(int[] promptIds, GenerateOptions options, TokenListener listener) {
+        if (closed) throw new IllegalStateException("model " + source + " is closed");
+        ModelConfig c = config();
+        int[] prompt = promptIds;
+        if (options.addBos() && c.bosId() >= 0) {
+            prompt = new int[promptIds.length + 1];
+            prompt[0] = c.bosId();
+            System.arraycopy(promptIds, 0, prompt, 1, promptIds.length);
+        }
+        for (int id : prompt)
+            if (id < 0 || id >= c.vocabSize())
+                throw new IllegalArgumentException("prompt id " + id + " outside the vocabulary 0.." + (c.vocabSize() - 1));
+
+        GenerateOptions.Decoder decoder = options.decoder() != null ? options.decoder()
+                : c.futureTokens() > 1 ? GenerateOptions.Decoder.MTP : GenerateOptions.Decoder.NTP;
+        int extra = c.futureTokens() - 1, drafts = 0;
+        if (decoder == GenerateOptions.Decoder.MTP) {
+            if (extra == 0) throw new IllegalArgumentException("decoder mtp needs a model with extra heads; this one predicts 1 token (use ntp)");
+            drafts = options.draftHeads() < 0 ? extra : options.draftHeads();
+            if (drafts < 1 || drafts > extra)
+                throw new IllegalArgumentException("draft heads must lie in 1.." + extra + " for this model, is " + drafts);
+        }
+
+        long t0 = System.nanoTime();
+        Generator g = new Generator(transformer, options.maxTokens(), options.temperature(), options.topP(),
+                options.seed(), drafts, listener, null);
+        g.run(prompt);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        int[] ids = g.ids();
+        double tps = seconds > 0 ? ids.length / seconds : 0;
+        double perForward = g.forwardPasses() == 0 ? 0 : (double) ids.length / g.forwardPasses();
+        double rate = g.drafted() == 0 ? 0 : (double) g.accepted() / g.drafted();
+        return new GenerateResult(prompt, ids, "", tps, g.forwardPasses(), perForward, rate, decoder.id(), drafts);
+    }
+
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        if (resources != null) {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing model " + source + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}
