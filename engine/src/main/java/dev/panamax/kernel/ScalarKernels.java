@@ -9,8 +9,8 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void matmul(float[] x, int rows, Tensor w, float[] out) {
-        int outDim = (int) w.dim(0), in = (int) w.dim(1);
         Checks.matmul(x, rows, w, out);
+        int outDim = (int) w.dim(0), in = (int) w.dim(1);
         for (int o = 0; o < outDim; o++) {
             long base = (long) o * in;
             for (int r = 0; r < rows; r++) {
@@ -24,6 +24,8 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        Checks.range("a", a, aOff, n);
+        Checks.range("b", b, bOff, n);
         float s = 0f;
         for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
@@ -31,11 +33,17 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        Checks.range("x", x, xOff, n);
+        Checks.range("y", y, yOff, n);
         for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }
 
     @Override
     public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        Checks.range("out", out, outOff, n);
+        Checks.range("x", x, xOff, n);
+        Checks.range("weight", weight, 0, n);
+        if (n == 0) return;
         float ss = 0f;
         for (int i = 0; i < n; i++) ss += x[xOff + i] * x[xOff + i];
         float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
@@ -44,6 +52,8 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void softmax(float[] x, int off, int n) {
+        Checks.range("x", x, off, n);
+        if (n == 0) return;
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
         float sum = 0f;
@@ -57,6 +67,8 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void swiglu(float[] gate, float[] up, int n) {
+        Checks.range("gate", gate, 0, n);
+        Checks.range("up", up, 0, n);
         for (int i = 0; i < n; i++) {
             float g = gate[i];
             gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
@@ -65,6 +77,7 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void rope(float[] x, int rows, int heads, int headDim, int startPos, float theta, boolean interleaved) {
+        Checks.rope(x, rows, heads, headDim, startPos);
         int half = headDim / 2;
         for (int r = 0; r < rows; r++) {
             int pos = startPos + r;
@@ -87,6 +100,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void attention(float[] q, int rows, float[] kCache, float[] vCache, int startPos,
                           int heads, int kvHeads, int headDim, float[] out) {
+        Checks.attention(q, rows, kCache, vCache, startPos, heads, kvHeads, headDim, out);
         int kvDim = kvHeads * headDim, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float[] scores = new float[startPos + rows];

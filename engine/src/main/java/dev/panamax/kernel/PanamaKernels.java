@@ -1,0 +1,585 @@
+package dev.panamax.kernel;
+
+import dev.panamax.tensor.DType;
+import dev.panamax.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * The Vector API kernels. Only {@link KernelProvider} creates this class, after checking that the
+ * incubator module is present and the JIT can compile it well.
+ *
+ * <p><b>Determinism.</b> Every output element is computed by one fixed sequence of operations,
+ * whatever the number of rows, the tile it falls in or the thread that runs it: a single vector
+ * accumulator walked over the input in order, its lanes summed left to right, then the scalar tail
+ * with {@code Math.fma}. Lane-wise vector operations and {@code Math.fma} are exact IEEE operations,
+ * so the interpreter, C1 and C2 agree bit for bit. {@code reduceLanes} and the vector {@code EXP}
+ * are avoided on purpose: their order and accuracy differ between the JIT intrinsic and the Java
+ * fallback. The exponential is our own polynomial ({@link #exp(FloatVector)}, {@link #exp(float)}).
+ */
+final class PanamaKernels implements Kernels {
+
+    static final VectorSpecies<Float> F = chooseSpecies();
+    static final int L = F.length();
+    /** Shorts with as many lanes as F: bf16 and f16 weights are loaded at half the width, then widened. */
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+
+    /** Output rows per register tile of the matmul. */
+    private static final int TILE = 4;
+    /** Below this many multiply-adds a call runs on the calling thread: dispatch would cost more than it saves. */
+    private static final long PARALLEL_MIN_FMAS = 1 << 16;
+
+    private final WorkerPool pool;
+
+    PanamaKernels(WorkerPool pool) { this.pool = pool; }
+
+    /** {@code -Dpanamax.vector.bits} (128, 256 or 512, at most what the CPU offers); the CPU's preferred width by default. */
+    private static VectorSpecies<Float> chooseSpecies() {
+        int max = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        int bits = Integer.getInteger("panamax.vector.bits", max);
+        if (bits != 128 && bits != 256 && bits != 512)
+            throw new IllegalArgumentException("-Dpanamax.vector.bits must be 128, 256 or 512, is " + bits);
+        if (bits > max)
+            throw new IllegalArgumentException("-Dpanamax.vector.bits=" + bits + " exceeds this CPU's " + max + "-bit vectors");
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+    }
+
+    static int vectorBits() { return F.vectorBitSize(); }
+
+    int poolThreads() { return pool.threads(); }
+
+    @Override public String name() { return "panama"; }
+
+    // ---------------------------------------------------------------- matmul
+
+    @Override
+    public void matmul(float[] x, int rows, Tensor w, float[] out) {
+        Checks.matmul(x, rows, w, out);
+        int outDim = (int) w.dim(0), in = (int) w.dim(1);
+        if (rows == 0 || outDim == 0) return;
+        if (in == 0) {
+            Arrays.fill(out, 0, rows * outDim, 0f);
+            return;
+        }
+        MemorySegment seg = w.data();
+        DType dtype = w.dtype();
+        int tiles = (outDim + TILE - 1) / TILE;
+        long fmas = (long) rows * outDim * in;
+        // A few chunks per thread, so a thread slowed by a neighbour on a shared machine does not hold the rest back.
+        int chunks = fmas < PARALLEL_MIN_FMAS ? 1 : Math.min(tiles, pool.threads() * 4);
+        int tilesPerChunk = (tiles + chunks - 1) / chunks;
+        int used = (tiles + tilesPerChunk - 1) / tilesPerChunk;
+        pool.parallelFor(used, c -> {
+            int o0 = c * tilesPerChunk * TILE;
+            int o1 = Math.min(outDim, o0 + tilesPerChunk * TILE);
+            matmulRange(x, rows, seg, dtype, outDim, in, out, o0, o1);
+        });
+    }
+
+    /**
+     * Output rows [o0, o1) for every activation row. Each tile of 4 weight rows is read from memory
+     * once and then, from cache, for every block of activation rows: the weights stream once for
+     * all rows, which is what makes a k-row call cost little more than a 1-row call.
+     */
+    private static void matmulRange(float[] x, int rows, MemorySegment seg, DType dtype, int outDim, int in,
+                                    float[] out, int o0, int o1) {
+        float[] lanes = new float[L];
+        float[] widened = dtype == DType.F16 ? new float[TILE * in] : null;
+        MemorySegment widenedSeg = widened == null ? null : MemorySegment.ofArray(widened);
+        boolean bf16 = dtype == DType.BF16;
+        long rowBytes = (long) in * dtype.bytes();
+        for (int o = o0; o < o1; o += TILE) {
+            // A short last tile repeats its last row; the duplicate results land on the same element.
+            int last = Math.min(o1, o + TILE) - 1;
+            int r0 = o, r1 = Math.min(o + 1, last), r2 = Math.min(o + 2, last), r3 = Math.min(o + 3, last);
+            MemorySegment w = seg;
+            long b0 = r0 * rowBytes, b1 = r1 * rowBytes, b2 = r2 * rowBytes, b3 = r3 * rowBytes;
+            if (widened != null) { // f16: widen the 4 rows once (exactly), then run the f32 tiles on them
+                widenF16(seg, b0, widened, 0, in);
+                widenF16(seg, b1, widened, in, in);
+                widenF16(seg, b2, widened, 2 * in, in);
+                widenF16(seg, b3, widened, 3 * in, in);
+                w = widenedSeg;
+                b0 = 0;
+                b1 = 4L * in;
+                b2 = 8L * in;
+                b3 = 12L * in;
+            }
+            int r = 0;
+            if (bf16) {
+                for (; r + 4 <= rows; r += 4) bf16Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
+                for (; r + 2 <= rows; r += 2) bf16Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
+                for (; r < rows; r++) bf16Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
+            } else {
+                for (; r + 4 <= rows; r += 4) f32Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
+                for (; r + 2 <= rows; r += 2) f32Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
+                for (; r < rows; r++) f32Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
+            }
+        }
+    }
+
+    private static void widenF16(MemorySegment seg, long byteOff, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(seg.get(I16_LE, byteOff + 2L * i));
+    }
+
+    /** 16-bit brain floats are the top halves of floats: widen to int, shift left by 16, reinterpret. */
+    private static FloatVector bf16(MemorySegment w, long byteOff) {
+        return ((IntVector) ShortVector.fromMemorySegment(S, w, byteOff, LE).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** The lanes of acc summed left to right, then the tail [from, in) of the dot product: the one order every path uses. */
+    private static float finish(FloatVector acc, MemorySegment w, long wb, boolean bf16, float[] x, int xo, int from, int in,
+                                float[] lanes) {
+        float s = sumLanes(acc, lanes);
+        if (bf16) for (int i = from; i < in; i++) s = Math.fma(DType.bf16ToFloat(w.get(I16_LE, wb + 2L * i)), x[xo + i], s);
+        else for (int i = from; i < in; i++) s = Math.fma(w.get(F32_LE, wb + 4L * i), x[xo + i], s);
+        return s;
+    }
+
+    private static float sumLanes(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        float s = 0f;
+        for (int l = 0; l < L; l++) s += lanes[l];
+        return s;
+    }
+
+    private static float maxLanes(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        float m = Float.NEGATIVE_INFINITY;
+        for (int l = 0; l < L; l++) m = Math.max(m, lanes[l]);
+        return m;
+    }
+
+    // ---------------------------------------------------------------- vector helpers
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        Checks.range("a", a, aOff, n);
+        Checks.range("b", b, bOff, n);
+        return dotUnchecked(a, aOff, b, bOff, n);
+    }
+
+    /** Four independent accumulators hide the FMA latency; they are combined in a fixed order. */
+    private static float dotUnchecked(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+        int i = 0;
+        for (int upper4 = n - 4 * L + 1; i < upper4; i += 4 * L) {
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), s1);
+            s2 = FloatVector.fromArray(F, a, aOff + i + 2 * L).fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), s2);
+            s3 = FloatVector.fromArray(F, a, aOff + i + 3 * L).fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), s3);
+        }
+        for (int upper = F.loopBound(n); i < upper; i += L)
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+        float s = sumLanes(s0.add(s1).add(s2.add(s3)), new float[L]);
+        for (; i < n; i++) s = Math.fma(a[aOff + i], b[bOff + i], s);
+        return s;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        Checks.range("x", x, xOff, n);
+        Checks.range("y", y, yOff, n);
+        axpyUnchecked(alpha, x, xOff, y, yOff, n);
+    }
+
+    private static void axpyUnchecked(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector va = FloatVector.broadcast(F, alpha);
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += L)
+            FloatVector.fromArray(F, x, xOff + i).fma(va, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        for (; i < n; i++) y[yOff + i] = Math.fma(x[xOff + i], alpha, y[yOff + i]);
+    }
+
+    @Override
+    public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        Checks.range("out", out, outOff, n);
+        Checks.range("x", x, xOff, n);
+        Checks.range("weight", weight, 0, n);
+        if (n == 0) return;
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+            acc = v.fma(v, acc);
+        }
+        float ss = sumLanes(acc, new float[L]);
+        for (; i < n; i++) ss = Math.fma(x[xOff + i], x[xOff + i], ss);
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        FloatVector vi = FloatVector.broadcast(F, inv);
+        for (i = 0; i < upper; i += L)
+            FloatVector.fromArray(F, weight, i).mul(vi.mul(FloatVector.fromArray(F, x, xOff + i))).intoArray(out, outOff + i);
+        for (; i < n; i++) out[outOff + i] = weight[i] * (inv * x[xOff + i]);
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        Checks.range("x", x, off, n);
+        softmaxUnchecked(x, off, n);
+    }
+
+    private static void softmaxUnchecked(float[] x, int off, int n) {
+        if (n == 0) return;
+        float[] lanes = new float[L];
+        int upper = F.loopBound(n);
+        FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < upper; i += L) vmax = vmax.max(FloatVector.fromArray(F, x, off + i));
+        float max = maxLanes(vmax, lanes);
+        for (; i < n; i++) max = Math.max(max, x[off + i]);
+        FloatVector vm = FloatVector.broadcast(F, max), acc = FloatVector.zero(F);
+        for (i = 0; i < upper; i += L) {
+            FloatVector e = exp(FloatVector.fromArray(F, x, off + i).sub(vm));
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        float sum = sumLanes(acc, lanes);
+        for (; i < n; i++) {
+            x[off + i] = exp(x[off + i] - max);
+            sum += x[off + i];
+        }
+        float inv = 1f / sum;
+        FloatVector vi = FloatVector.broadcast(F, inv);
+        for (i = 0; i < upper; i += L) FloatVector.fromArray(F, x, off + i).mul(vi).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= inv;
+    }
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int n) {
+        Checks.range("gate", gate, 0, n);
+        Checks.range("up", up, 0, n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            g.div(one.add(exp(g.neg()))).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + exp(-g)) * up[i];
+        }
+    }
+
+    // ---------------------------------------------------------------- exp
+
+    private static final float EXP_HI = 88.3762626647949f;   // above: +inf (2^127 is the largest scale we build)
+    private static final float EXP_LO = -87.33654475f;       // below: 0 (the result would be subnormal)
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;         // ln 2 split in two so that n * LN2_HI is exact
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;             // 1.5 * 2^23: adding it rounds to an integer
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    /** Taylor coefficients 1/7! .. 1/0!: on |r| <= ln(2)/2 the truncation error is below 1e-8. */
+    private static final float[] EXP_POLY = {1f / 5040, 1f / 720, 1f / 120, 1f / 24, 1f / 6, 0.5f, 1f, 1f};
+
+    /**
+     * e^x as 2^n * e^r with n = round(x / ln 2) and |r| <= ln(2)/2; within 2 ulp of Math.exp on the
+     * range that matters. Built only from lane-wise operations, so it gives the same bits in the
+     * interpreter and in compiled code, and the same as {@link #exp(float)} lane by lane.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector big = xc.mul(LOG2E).add(ROUND);
+        FloatVector n = big.sub(ROUND);
+        IntVector ni = big.reinterpretAsInts().sub(ROUND_BITS);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(F, EXP_POLY[0]);
+        for (int k = 1; k < EXP_POLY.length; k++) p = p.fma(r, FloatVector.broadcast(F, EXP_POLY[k]));
+        FloatVector scale = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector y = p.mul(scale);
+        y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+    }
+
+    /** The scalar twin of {@link #exp(FloatVector)}: the same operations in the same order. */
+    static float exp(float x) {
+        float xc = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float big = xc * LOG2E + ROUND;
+        float n = big - ROUND;
+        int ni = Float.floatToRawIntBits(big) - ROUND_BITS;
+        float r = Math.fma(n, -LN2_HI, xc);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = EXP_POLY[0];
+        for (int k = 1; k < EXP_POLY.length; k++) p = Math.fma(p, r, EXP_POLY[k]);
+        float y = p * Float.intBitsToFloat((ni + 127) << 23);
+        if (x < EXP_LO) y = 0f;
+        if (x > EXP_HI) y = Float.POSITIVE_INFINITY;
+        return y;
+    }
+
+    // ---------------------------------------------------------------- rope
+
+    @Override
+    public void rope(float[] x, int rows, int heads, int headDim, int startPos, float theta, boolean interleaved) {
+        Checks.rope(x, rows, heads, headDim, startPos);
+        if (rows == 0) return;
+        int half = headDim / 2;
+        RopeTable table = RopeTable.get(theta, headDim, startPos + rows);
+        for (int r = 0; r < rows; r++) {
+            float[] cos = table.cos(startPos + r), sin = table.sin(startPos + r);
+            for (int h = 0; h < heads; h++) {
+                int base = (r * heads + h) * headDim;
+                if (interleaved) {
+                    for (int i = 0; i < half; i++) {
+                        int a = base + 2 * i;
+                        float x0 = x[a], x1 = x[a + 1], c = cos[i], s = sin[i];
+                        x[a] = x0 * c - x1 * s;
+                        x[a + 1] = x0 * s + x1 * c;
+                    }
+                } else {
+                    int i = 0;
+                    for (int upper = F.loopBound(half); i < upper; i += L) {
+                        FloatVector x0 = FloatVector.fromArray(F, x, base + i), x1 = FloatVector.fromArray(F, x, base + half + i);
+                        FloatVector c = FloatVector.fromArray(F, cos, i), s = FloatVector.fromArray(F, sin, i);
+                        x0.mul(c).sub(x1.mul(s)).intoArray(x, base + i);
+                        x0.mul(s).add(x1.mul(c)).intoArray(x, base + half + i);
+                    }
+                    for (; i < half; i++) {
+                        float x0 = x[base + i], x1 = x[base + half + i], c = cos[i], s = sin[i];
+                        x[base + i] = x0 * c - x1 * s;
+                        x[base + half + i] = x0 * s + x1 * c;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
+
+    @Override
+    public void attention(float[] q, int rows, float[] kCache, float[] vCache, int startPos,
+                          int heads, int kvHeads, int headDim, float[] out) {
+        Checks.attention(q, rows, kCache, vCache, startPos, heads, kvHeads, headDim, out);
+        if (rows == 0) return;
+        int tasks = rows * heads;
+        long work = (long) tasks * (startPos + rows) * headDim * 2;
+        if (work < PARALLEL_MIN_FMAS) {
+            for (int t = 0; t < tasks; t++) attendOne(q, t / heads, t % heads, kCache, vCache, startPos, heads, kvHeads, headDim, out);
+        } else {
+            pool.parallelFor(tasks, t -> attendOne(q, t / heads, t % heads, kCache, vCache, startPos, heads, kvHeads, headDim, out));
+        }
+    }
+
+    /** Query row r, head h: scores against positions 0 .. startPos + r, softmax, weighted sum of values. */
+    private static void attendOne(float[] q, int r, int h, float[] kCache, float[] vCache, int startPos,
+                                  int heads, int kvHeads, int headDim, float[] out) {
+        int len = startPos + r + 1;
+        int kvDim = kvHeads * headDim, kvo = (h / (heads / kvHeads)) * headDim;
+        int qo = (r * heads + h) * headDim;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float[] scores = SCORES.get();
+        if (scores.length < len) {
+            scores = new float[Math.max(len, scores.length * 2)];
+            SCORES.set(scores);
+        }
+        for (int t = 0; t < len; t++) scores[t] = dotUnchecked(q, qo, kCache, t * kvDim + kvo, headDim) * scale;
+        softmaxUnchecked(scores, 0, len);
+        Arrays.fill(out, qo, qo + headDim, 0f);
+        for (int t = 0; t < len; t++) axpyUnchecked(scores[t], vCache, t * kvDim + kvo, out, qo, headDim);
+    }
+
+    // ---------------------------------------------------------------- register tiles of the matmul
+
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */
+    private static void f32Tile4x4(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+        int x0 = (xr + 0) * in;
+        int x1 = (xr + 1) * in;
+        int x2 = (xr + 2) * in;
+        int x3 = (xr + 3) * in;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, b0 + 4L * i, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, b1 + 4L * i, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, b2 + 4L * i, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, b3 + 4L * i, LE);
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+            FloatVector v2 = FloatVector.fromArray(F, x, x2 + i);
+            a20 = w0.fma(v2, a20); a21 = w1.fma(v2, a21); a22 = w2.fma(v2, a22); a23 = w3.fma(v2, a23);
+            FloatVector v3 = FloatVector.fromArray(F, x, x3 + i);
+            a30 = w0.fma(v3, a30); a31 = w1.fma(v3, a31); a32 = w2.fma(v3, a32); a33 = w3.fma(v3, a33);
+        }
+        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, false, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, false, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, false, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, false, x, x0, upper, in, lanes);
+        out[(xr + 1) * outDim + o0] = finish(a10, w, b0, false, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o1] = finish(a11, w, b1, false, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o2] = finish(a12, w, b2, false, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o3] = finish(a13, w, b3, false, x, x1, upper, in, lanes);
+        out[(xr + 2) * outDim + o0] = finish(a20, w, b0, false, x, x2, upper, in, lanes);
+        out[(xr + 2) * outDim + o1] = finish(a21, w, b1, false, x, x2, upper, in, lanes);
+        out[(xr + 2) * outDim + o2] = finish(a22, w, b2, false, x, x2, upper, in, lanes);
+        out[(xr + 2) * outDim + o3] = finish(a23, w, b3, false, x, x2, upper, in, lanes);
+        out[(xr + 3) * outDim + o0] = finish(a30, w, b0, false, x, x3, upper, in, lanes);
+        out[(xr + 3) * outDim + o1] = finish(a31, w, b1, false, x, x3, upper, in, lanes);
+        out[(xr + 3) * outDim + o2] = finish(a32, w, b2, false, x, x3, upper, in, lanes);
+        out[(xr + 3) * outDim + o3] = finish(a33, w, b3, false, x, x3, upper, in, lanes);
+    }
+
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+1: 8 accumulators. */
+    private static void f32Tile4x2(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+        int x0 = (xr + 0) * in;
+        int x1 = (xr + 1) * in;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, b0 + 4L * i, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, b1 + 4L * i, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, b2 + 4L * i, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, b3 + 4L * i, LE);
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+        }
+        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, false, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, false, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, false, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, false, x, x0, upper, in, lanes);
+        out[(xr + 1) * outDim + o0] = finish(a10, w, b0, false, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o1] = finish(a11, w, b1, false, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o2] = finish(a12, w, b2, false, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o3] = finish(a13, w, b3, false, x, x1, upper, in, lanes);
+    }
+
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+0: 4 accumulators. */
+    private static void f32Tile4x1(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+        int x0 = (xr + 0) * in;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, b0 + 4L * i, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, b1 + 4L * i, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, b2 + 4L * i, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, b3 + 4L * i, LE);
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+        }
+        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, false, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, false, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, false, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, false, x, x0, upper, in, lanes);
+    }
+
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */
+    private static void bf16Tile4x4(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+        int x0 = (xr + 0) * in;
+        int x1 = (xr + 1) * in;
+        int x2 = (xr + 2) * in;
+        int x3 = (xr + 3) * in;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector w0 = bf16(w, b0 + 2L * i);
+            FloatVector w1 = bf16(w, b1 + 2L * i);
+            FloatVector w2 = bf16(w, b2 + 2L * i);
+            FloatVector w3 = bf16(w, b3 + 2L * i);
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+            FloatVector v2 = FloatVector.fromArray(F, x, x2 + i);
+            a20 = w0.fma(v2, a20); a21 = w1.fma(v2, a21); a22 = w2.fma(v2, a22); a23 = w3.fma(v2, a23);
+            FloatVector v3 = FloatVector.fromArray(F, x, x3 + i);
+            a30 = w0.fma(v3, a30); a31 = w1.fma(v3, a31); a32 = w2.fma(v3, a32); a33 = w3.fma(v3, a33);
+        }
+        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, true, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, true, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, true, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, true, x, x0, upper, in, lanes);
+        out[(xr + 1) * outDim + o0] = finish(a10, w, b0, true, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o1] = finish(a11, w, b1, true, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o2] = finish(a12, w, b2, true, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o3] = finish(a13, w, b3, true, x, x1, upper, in, lanes);
+        out[(xr + 2) * outDim + o0] = finish(a20, w, b0, true, x, x2, upper, in, lanes);
+        out[(xr + 2) * outDim + o1] = finish(a21, w, b1, true, x, x2, upper, in, lanes);
+        out[(xr + 2) * outDim + o2] = finish(a22, w, b2, true, x, x2, upper, in, lanes);
+        out[(xr + 2) * outDim + o3] = finish(a23, w, b3, true, x, x2, upper, in, lanes);
+        out[(xr + 3) * outDim + o0] = finish(a30, w, b0, true, x, x3, upper, in, lanes);
+        out[(xr + 3) * outDim + o1] = finish(a31, w, b1, true, x, x3, upper, in, lanes);
+        out[(xr + 3) * outDim + o2] = finish(a32, w, b2, true, x, x3, upper, in, lanes);
+        out[(xr + 3) * outDim + o3] = finish(a33, w, b3, true, x, x3, upper, in, lanes);
+    }
+
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+1: 8 accumulators. */
+    private static void bf16Tile4x2(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+        int x0 = (xr + 0) * in;
+        int x1 = (xr + 1) * in;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector w0 = bf16(w, b0 + 2L * i);
+            FloatVector w1 = bf16(w, b1 + 2L * i);
+            FloatVector w2 = bf16(w, b2 + 2L * i);
+            FloatVector w3 = bf16(w, b3 + 2L * i);
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+        }
+        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, true, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, true, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, true, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, true, x, x0, upper, in, lanes);
+        out[(xr + 1) * outDim + o0] = finish(a10, w, b0, true, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o1] = finish(a11, w, b1, true, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o2] = finish(a12, w, b2, true, x, x1, upper, in, lanes);
+        out[(xr + 1) * outDim + o3] = finish(a13, w, b3, true, x, x1, upper, in, lanes);
+    }
+
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+0: 4 accumulators. */
+    private static void bf16Tile4x1(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+        int x0 = (xr + 0) * in;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector w0 = bf16(w, b0 + 2L * i);
+            FloatVector w1 = bf16(w, b1 + 2L * i);
+            FloatVector w2 = bf16(w, b2 + 2L * i);
+            FloatVector w3 = bf16(w, b3 + 2L * i);
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+        }
+        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, true, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, true, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, true, x, x0, upper, in, lanes);
+        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, true, x, x0, upper, in, lanes);
+    }
+
+}

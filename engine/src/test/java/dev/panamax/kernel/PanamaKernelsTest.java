@@ -1,0 +1,268 @@
+package dev.panamax.kernel;
+
+import dev.panamax.tensor.DType;
+import dev.panamax.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The Vector API kernels against their scalar twin on ragged shapes, and the row-invariance
+ * contract: a row's result is bit-identical whatever the number of rows and the thread split.
+ *
+ * <p>Tolerances: sums are compared with {@code |a - b| <= 1e-5 * sum|terms| + 1e-6} (the two
+ * differ only in summation order and fused multiply-adds); element-wise kernels with exp within
+ * 2e-6 relative.
+ */
+class PanamaKernelsTest {
+    private static final Arena ARENA = Arena.ofShared();
+    private static final ScalarKernels SCALAR = new ScalarKernels();
+    private static final PanamaKernels PANAMA = new PanamaKernels(new WorkerPool(2));
+    private static final PanamaKernels PANAMA1 = new PanamaKernels(new WorkerPool(1));
+    private static final PanamaKernels PANAMA3 = new PanamaKernels(new WorkerPool(3));
+
+    @AfterAll static void close() { ARENA.close(); }
+
+    private static float[] random(Random rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+
+    private static Tensor weight(Random rnd, DType dtype, int out, int in) {
+        Tensor w = Tensor.allocate(ARENA, "w", dtype, out, in);
+        for (long i = 0; i < (long) out * in; i++) w.setFloat(i, (float) rnd.nextGaussian() * 0.5f);
+        return w;
+    }
+
+    /** Checks out (rows × outDim) against the scalar twin, with a bound scaled by sum |x_i w_i|. */
+    private static void assertMatmulClose(float[] x, int rows, Tensor w, float[] out, String what) {
+        int outDim = (int) w.dim(0), in = (int) w.dim(1);
+        float[] ref = new float[rows * outDim];
+        SCALAR.matmul(x, rows, w, ref);
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < outDim; o++) {
+                double mag = 0;
+                for (int i = 0; i < in; i++) mag += Math.abs(x[r * in + i] * w.getFloat((long) o * in + i));
+                double tol = 1e-5 * mag + 1e-6;
+                float a = out[r * outDim + o], b = ref[r * outDim + o];
+                if (Math.abs(a - b) > tol) fail(what + ": row " + r + " out " + o + ": " + a + " vs scalar " + b + " (tol " + tol + ")");
+            }
+    }
+
+    @Test
+    void matmulMatchesScalarOnRaggedShapes() {
+        Random rnd = new Random(1);
+        int[][] shapes = {{1, 1}, {3, 5}, {17, 33}, {64, 64}, {67, 129}, {5, 1000}, {203, 517}};
+        for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16})
+            for (int[] s : shapes)
+                for (int rows : new int[] {1, 2, 3, 4, 5, 7, 8, 17}) {
+                    Tensor w = weight(rnd, dt, s[0], s[1]);
+                    float[] x = random(rnd, rows * s[1]);
+                    float[] out = new float[rows * s[0]];
+                    PANAMA.matmul(x, rows, w, out);
+                    assertMatmulClose(x, rows, w, out, dt + " " + Arrays.toString(s) + " rows " + rows);
+                }
+    }
+
+    @Test
+    void matmulRowsAreBitIdenticalInAnyBatchAndThreadSplit() {
+        Random rnd = new Random(2);
+        for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            int outDim = 203, in = 517, k = 19; // large enough to run in parallel
+            Tensor w = weight(rnd, dt, outDim, in);
+            float[] x = random(rnd, k * in);
+            float[] all = new float[k * outDim];
+            PANAMA.matmul(x, k, w, all);
+            for (PanamaKernels kernels : new PanamaKernels[] {PANAMA, PANAMA1, PANAMA3})
+                for (int from = 0; from < k; from += 3)
+                    for (int count : new int[] {1, 2, 3, 4, 5, 8}) {
+                        if (from + count > k) continue;
+                        float[] part = new float[count * outDim];
+                        kernels.matmul(Arrays.copyOfRange(x, from * in, (from + count) * in), count, w, part);
+                        for (int r = 0; r < count; r++)
+                            for (int o = 0; o < outDim; o++)
+                                assertEquals(Float.floatToRawIntBits(all[(from + r) * outDim + o]),
+                                        Float.floatToRawIntBits(part[r * outDim + o]),
+                                        dt + ": row " + (from + r) + " out " + o + " differs in a " + count + "-row call on "
+                                                + kernels.poolThreads() + " threads");
+                    }
+        }
+    }
+
+    @Test
+    void resultsDoNotChangeAsTheJitCompiles() {
+        Random rnd = new Random(3);
+        Tensor w = weight(rnd, DType.BF16, 9, 37);
+        float[] x = random(rnd, 37), logits = random(rnd, 45), gate = random(rnd, 45), up = random(rnd, 45);
+        float[] first = new float[9];
+        PANAMA.matmul(x, 1, w, first);
+        float[] soft0 = logits.clone();
+        PANAMA.softmax(soft0, 0, soft0.length);
+        float[] glu0 = gate.clone();
+        PANAMA.swiglu(glu0, up, glu0.length);
+        for (int it = 0; it < 3000; it++) { // runs interpreted first, then C1, then C2
+            float[] out = new float[9];
+            PANAMA.matmul(x, 1, w, out);
+            assertArrayEquals(first, out, 0f, "matmul, iteration " + it);
+            float[] soft = logits.clone();
+            PANAMA.softmax(soft, 0, soft.length);
+            assertArrayEquals(soft0, soft, 0f, "softmax, iteration " + it);
+            float[] glu = gate.clone();
+            PANAMA.swiglu(glu, up, glu.length);
+            assertArrayEquals(glu0, glu, 0f, "swiglu, iteration " + it);
+        }
+    }
+
+    @Test
+    void expIsAccurateAndTheVectorAndScalarFormsAgree() {
+        Random rnd = new Random(4);
+        int lanes = PanamaKernels.L;
+        float[] xs = new float[lanes * 2000];
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) (rnd.nextDouble() * 180 - 90);
+        xs[0] = 0f;
+        xs[1] = -1000f;
+        xs[2] = 1000f;
+        xs[3] = Float.NaN;
+        float[] v = new float[lanes];
+        for (int i = 0; i < xs.length; i += lanes) {
+            PanamaKernels.exp(FloatVector.fromArray(PanamaKernels.F, xs, i)).intoArray(v, 0);
+            for (int l = 0; l < lanes; l++) {
+                float x = xs[i + l], s = PanamaKernels.exp(x);
+                assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(v[l]), "vector and scalar exp differ at " + x);
+                double ref = Math.exp(x);
+                if (Float.isNaN(x)) assertTrue(Float.isNaN(s));
+                else if (x < -87.3366f) assertEquals(0f, s);
+                else if (x < -87.3f) assertEquals(ref, s, 1e-40);
+                else if (x > 88.37f) assertEquals(Float.POSITIVE_INFINITY, s);
+                else assertTrue(Math.abs(s - ref) <= 3 * Math.ulp((float) ref), "exp(" + x + ") = " + s + ", want " + ref);
+            }
+        }
+    }
+
+    @Test
+    void elementwiseKernelsMatchScalar() {
+        Random rnd = new Random(5);
+        for (int n : new int[] {1, 3, 15, 16, 17, 63, 100, 1000, 4099}) {
+            float[] a = random(rnd, n + 7), b = random(rnd, n + 5);
+            assertClose(SCALAR.dot(a, 7, b, 5, n), PANAMA.dot(a, 7, b, 5, n), sumAbs(a, 7, b, 5, n), "dot n=" + n);
+
+            float[] y1 = random(rnd, n + 2), y2 = y1.clone();
+            SCALAR.axpy(0.75f, a, 7, y1, 2, n);
+            PANAMA.axpy(0.75f, a, 7, y2, 2, n);
+            assertArrayEquals(y1, y2, 1e-5f, "axpy n=" + n);
+
+            float[] weight = random(rnd, n), o1 = new float[n + 3], o2 = new float[n + 3];
+            SCALAR.rmsnorm(o1, 3, a, 7, weight, n, 1e-5f);
+            PANAMA.rmsnorm(o2, 3, a, 7, weight, n, 1e-5f);
+            assertRelClose(o1, o2, 2e-6, "rmsnorm n=" + n);
+
+            float[] s1 = random(rnd, n + 4), s2 = s1.clone();
+            for (int i = 0; i < s1.length; i++) { s1[i] *= 10; s2[i] = s1[i]; }
+            SCALAR.softmax(s1, 4, n);
+            PANAMA.softmax(s2, 4, n);
+            assertRelClose(s1, s2, 2e-6, "softmax n=" + n);
+
+            float[] g1 = random(rnd, n), g2 = g1.clone(), up = random(rnd, n);
+            SCALAR.swiglu(g1, up, n);
+            PANAMA.swiglu(g2, up, n);
+            assertRelClose(g1, g2, 2e-6, "swiglu n=" + n);
+        }
+    }
+
+    @Test
+    void ropeMatchesScalarInBothLayoutsAndIsRowInvariant() {
+        Random rnd = new Random(6);
+        for (boolean interleaved : new boolean[] {true, false})
+            for (int headDim : new int[] {2, 6, 64, 70}) {
+                int heads = 3, rows = 5, start = 11;
+                float[] x = random(rnd, rows * heads * headDim), a = x.clone(), b = x.clone();
+                SCALAR.rope(a, rows, heads, headDim, start, 10000f, interleaved);
+                PANAMA.rope(b, rows, heads, headDim, start, 10000f, interleaved);
+                assertArrayEquals(a, b, 1e-5f, "rope headDim=" + headDim + " interleaved=" + interleaved);
+                for (int r = 0; r < rows; r++) {
+                    int len = heads * headDim;
+                    float[] one = Arrays.copyOfRange(x, r * len, (r + 1) * len);
+                    PANAMA.rope(one, 1, heads, headDim, start + r, 10000f, interleaved);
+                    assertArrayEquals(Arrays.copyOfRange(b, r * len, (r + 1) * len), one, 0f, "rope row " + r + " alone");
+                }
+            }
+    }
+
+    @Test
+    void attentionMatchesScalarAndIsRowInvariant() {
+        Random rnd = new Random(7);
+        int[][] configs = {{4, 4, 8}, {8, 2, 16}, {6, 3, 10}, {4, 1, 33}}; // heads, kvHeads, headDim
+        for (int[] c : configs)
+            for (int start : new int[] {0, 5, 40}) {
+                int heads = c[0], kvHeads = c[1], headDim = c[2], rows = 6;
+                int total = start + rows;
+                float[] k = random(rnd, total * kvHeads * headDim), v = random(rnd, total * kvHeads * headDim);
+                float[] q = random(rnd, rows * heads * headDim);
+                float[] o1 = new float[q.length], o2 = new float[q.length];
+                SCALAR.attention(q, rows, k, v, start, heads, kvHeads, headDim, o1);
+                PANAMA.attention(q, rows, k, v, start, heads, kvHeads, headDim, o2);
+                assertArrayEquals(o1, o2, 2e-5f, "attention " + Arrays.toString(c) + " start " + start);
+                int len = heads * headDim;
+                for (int r = 0; r < rows; r++) {
+                    float[] one = new float[len];
+                    PANAMA3.attention(Arrays.copyOfRange(q, r * len, (r + 1) * len), 1, k, v, start + r, heads, kvHeads, headDim, one);
+                    assertArrayEquals(Arrays.copyOfRange(o2, r * len, (r + 1) * len), one, 0f, "attention row " + r + " alone");
+                }
+            }
+    }
+
+    @Test
+    void badArgumentsNameTheArgument() {
+        for (Kernels k : new Kernels[] {PANAMA, SCALAR}) {
+            Tensor w = Tensor.allocate(ARENA, "blk.0.wq", DType.F32, 4, 8);
+            assertMessage(() -> k.matmul(new float[7], 1, w, new float[4]), "x");
+            assertMessage(() -> k.matmul(new float[16], 2, w, new float[4]), "out");
+            assertMessage(() -> k.matmul(new float[8], -1, w, new float[4]), "rows");
+            assertMessage(() -> k.dot(new float[4], 1, new float[4], 0, 4), "a");
+            assertMessage(() -> k.axpy(1f, new float[4], 0, new float[3], 0, 4), "y");
+            assertMessage(() -> k.rmsnorm(new float[4], 0, new float[4], 0, new float[2], 4, 1e-5f), "weight");
+            assertMessage(() -> k.softmax(new float[4], 2, 3), "x");
+            assertMessage(() -> k.swiglu(new float[4], new float[3], 4), "up");
+            assertMessage(() -> k.rope(new float[12], 1, 2, 5, 0, 1e4f, true), "headDim");
+            assertMessage(() -> k.attention(new float[8], 1, new float[3], new float[8], 0, 2, 1, 4, new float[8]), "kCache");
+            assertMessage(() -> k.attention(new float[8], 1, new float[4], new float[4], 0, 2, 3, 4, new float[8]), "kvHeads");
+            try (Arena closed = Arena.ofConfined()) {
+                Tensor gone = Tensor.allocate(closed, "gone", DType.F32, 2, 2);
+                closed.close();
+                var e = assertThrows(IllegalStateException.class, () -> k.matmul(new float[2], 1, gone, new float[2]));
+                assertTrue(e.getMessage().contains("gone"), e.getMessage());
+            } catch (IllegalStateException alreadyClosed) {
+                // try-with-resources closing twice; the assertion above already ran
+            }
+        }
+    }
+
+    private static void assertMessage(org.junit.jupiter.api.function.Executable call, String argument) {
+        var e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().startsWith(argument + " ") || e.getMessage().contains(" " + argument + " ")
+                || e.getMessage().contains("(" + argument) || e.getMessage().contains(argument + ":"),
+                "message should name " + argument + ": " + e.getMessage());
+    }
+
+    private static double sumAbs(float[] a, int aOff, float[] b, int bOff, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += Math.abs(a[aOff + i] * b[bOff + i]);
+        return s;
+    }
+
+    private static void assertClose(float expected, float actual, double mag, String what) {
+        assertEquals(expected, actual, 1e-5 * mag + 1e-6, what);
+    }
+
+    private static void assertRelClose(float[] expected, float[] actual, double rel, String what) {
+        for (int i = 0; i < expected.length; i++)
+            assertEquals(expected[i], actual[i], rel * Math.abs(expected[i]) + 1e-7, what + " at " + i);
+    }
+}
