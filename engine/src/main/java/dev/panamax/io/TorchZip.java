@@ -49,6 +49,8 @@ public final class TorchZip implements TensorFile {
     }
 
     private static final int MAX_NESTING = 32;
+    /** Strided tensors are copied; more than this in one file is taken for a corrupt stride. */
+    private static final long MAX_COPIED_BYTES = 1L << 30;
 
     /** A storage: one data entry of the archive, typed. */
     private record Storage(String key, DType dtype, MemorySegment data) {}
@@ -60,6 +62,7 @@ public final class TorchZip implements TensorFile {
     private final Mapping mapping;
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
     private final Map<String, Object> values = new LinkedHashMap<>();
+    private long copiedBytes;
 
     private TorchZip(Path path, Mapping mapping) {
         this.path = path;
@@ -215,9 +218,12 @@ public final class TorchZip implements TensorFile {
             if (offset < 0 || (count > 0 && last >= elements) || offset > elements)
                 throw new FormatException(path, name, "elements up to " + last + " lie outside storage "
                         + p.storage.key + " of " + elements + " elements");
-            long bytes = count * dtype.bytes();
+            long bytes = Math.multiplyExact(count, dtype.bytes());
             if (contiguous || count == 0)
                 return new Tensor(name, dtype, shape, p.storage.data.asSlice(offset * dtype.bytes(), bytes));
+            copiedBytes = Math.addExact(copiedBytes, bytes);
+            if (copiedBytes > MAX_COPIED_BYTES)
+                throw new FormatException(path, name, "non-contiguous tensors need over " + MAX_COPIED_BYTES + " bytes of copies");
             MemorySegment copy = mapping.arena().allocate(bytes, 64);
             gather(p.storage.data, offset, shape, strides, dtype.bytes(), copy);
             return new Tensor(name, dtype, shape, copy);

@@ -1,0 +1,48 @@
+package dev.panamax.io;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Opening and closing a file 1000 times leaves no mapping and no file descriptor behind. */
+class OpenCloseLeakTest {
+
+    @Test
+    void openAndClose1000TimesLeavesNothingBehind() throws Exception {
+        for (String name : new String[] {"state_dict.pt", "small.safetensors"}) {
+            Path file = Fixtures.file(name).toRealPath();
+            Function<Path, TensorFile> reader = name.endsWith(".pt") ? TorchZip::open : SafeTensors::open;
+            long fds = openFds();
+            try (TensorFile f = reader.apply(file)) {
+                assertEquals(1, mappingsOf(file), "while open, the file is mapped once (the check can see it)");
+                assertFalse(f.tensors().isEmpty());
+            }
+            for (int i = 0; i < 1000; i++) {
+                TensorFile f = reader.apply(file);
+                f.tensors().values().forEach(t -> t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                f.close();
+            }
+            assertEquals(0, mappingsOf(file), name + " still mapped after close");
+            assertTrue(openFds() <= fds + 3, name + ": descriptors went from " + fds + " to " + openFds());
+        }
+    }
+
+    /** Lines of /proc/self/maps that map {@code file}. */
+    private static long mappingsOf(Path file) throws IOException {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
+            return lines.filter(l -> l.endsWith(" " + file)).count();
+        }
+    }
+
+    private static long openFds() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+}
