@@ -1,11 +1,8 @@
 package dev.panamax.llm;
 
 import dev.panamax.io.FormatException;
-import dev.panamax.io.Llama2cCheckpoint;
 import dev.panamax.kernel.KernelProvider;
-import dev.panamax.tensor.Mapping;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -35,28 +32,14 @@ public final class LanguageModel implements AutoCloseable {
 
     /**
      * Loads a model from a file or a folder, detecting its format: a llama2.c {@code .bin}
-     * checkpoint. An unknown format is named in the {@link FormatException}.
+     * checkpoint; a Meta folder ({@code params.json} with {@code consolidated*.pth} or a
+     * {@code .safetensors} under Meta's names, {@code n_future_tokens} heads included); a Hugging
+     * Face Llama folder ({@code config.json} with safetensors). An unknown format is named in the
+     * {@link FormatException}.
      */
     public static LanguageModel load(Path path) {
-        if (!Files.exists(path)) throw new FormatException(path, null, "no such file or folder");
-        if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".bin")) return loadLlama2c(path);
-        throw new FormatException(path, null, "unknown model format: expected a llama2.c .bin checkpoint");
-    }
-
-    private static LanguageModel loadLlama2c(Path file) {
-        Mapping mapping = new Mapping();
-        try {
-            Llama2cCheckpoint ckpt = Llama2cCheckpoint.open(file, mapping);
-            Llama2cCheckpoint.Header h = ckpt.header();
-            // llama2.c: eps 1e-5, theta 10000, interleaved RoPE, BOS 1 before the prompt, stop on 1.
-            ModelConfig config = new ModelConfig(h.dim(), h.hiddenDim(), h.nLayers(), h.nHeads(), h.nKvHeads(),
-                    h.vocabSize(), h.seqLen(), 1e-5f, 10000f, true, 1, 1, new int[] {1});
-            ModelWeights weights = WeightMapper.meta(ckpt.tensors(), file, config);
-            return new LanguageModel(file, "llama2.c", new Transformer(config, weights, KernelProvider.kernels()), mapping);
-        } catch (RuntimeException e) {
-            mapping.close();
-            throw e;
-        }
+        ModelLoader.Loaded l = ModelLoader.load(path);
+        return new LanguageModel(path, l.format(), new Transformer(l.config(), l.weights(), KernelProvider.kernels()), l.resources());
     }
 
     /**
@@ -74,6 +57,20 @@ public final class LanguageModel implements AutoCloseable {
 
     /** The file or folder it was loaded from, or null. */
     public Path source() { return source; }
+
+    /** Whether text prompts and text output are available (a tokenizer was found beside the model). */
+    public boolean hasTokenizer() { return false; }
+
+    /** Generates after the prompt text, tokenized with the model's tokenizer. */
+    public GenerateResult generate(String prompt, GenerateOptions options) {
+        return generate(prompt, options, null);
+    }
+
+    /** As {@link #generate(String, GenerateOptions)}, streaming each token's text to {@code listener}. */
+    public GenerateResult generate(String prompt, GenerateOptions options, TokenListener listener) {
+        throw new IllegalArgumentException("model " + source + " has no tokenizer (tokenizer.json, tokenizer.model or"
+                + " tokenizer.bin beside it): give prompt ids instead of text");
+    }
 
     /** Generates after the prompt ids (the model's BOS is put first when the options ask). */
     public GenerateResult generate(int[] promptIds, GenerateOptions options) {
