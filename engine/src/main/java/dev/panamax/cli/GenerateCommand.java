@@ -71,7 +71,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         GenerateOptions options;
         try {
-            options = new GenerateOptions(maxTokens, temperature, topP, seed, dec, draftHeads, true);
+            options = new GenerateOptions(maxTokens, temperature, topP, seed, dec, draftHeads, true, true);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -11,9 +11,10 @@ package dev.panamax.llm;
  *                    (MTP when it has extra heads)
  * @param draftHeads  extra heads MTP drafts with; -1 for all the model has
  * @param addBos      put the model's BOS id before the prompt (when it has one)
+ * @param stopTokens  end at the model's stop ids (EOS); false generates exactly maxTokens
  */
 public record GenerateOptions(int maxTokens, float temperature, float topP, long seed, Decoder decoder,
-                              int draftHeads, boolean addBos) {
+                              int draftHeads, boolean addBos, boolean stopTokens) {
 
     public enum Decoder {
         /** Next-token prediction: head 1 only. */
@@ -32,23 +33,25 @@ public record GenerateOptions(int maxTokens, float temperature, float topP, long
         if (draftHeads < -1) throw new IllegalArgumentException("draft heads must be >= 0 (or -1 for all), is " + draftHeads);
     }
 
-    /** Greedy, 256 tokens, the model's default decoder with all its heads, BOS added. */
-    public static GenerateOptions greedy() { return new GenerateOptions(256, 0f, 1f, 0L, null, -1, true); }
+    /** Greedy, 256 tokens, the model's default decoder with all its heads, BOS added, stop ids honoured. */
+    public static GenerateOptions greedy() { return new GenerateOptions(256, 0f, 1f, 0L, null, -1, true, true); }
 
     /** Sampling at a temperature, top-p 1, seed 0. */
     public static GenerateOptions sampling(float temperature) { return greedy().temperature(temperature); }
 
-    public GenerateOptions maxTokens(int n) { return new GenerateOptions(n, temperature, topP, seed, decoder, draftHeads, addBos); }
+    public GenerateOptions maxTokens(int n) { return new GenerateOptions(n, temperature, topP, seed, decoder, draftHeads, addBos, stopTokens); }
 
-    public GenerateOptions temperature(float t) { return new GenerateOptions(maxTokens, t, topP, seed, decoder, draftHeads, addBos); }
+    public GenerateOptions temperature(float t) { return new GenerateOptions(maxTokens, t, topP, seed, decoder, draftHeads, addBos, stopTokens); }
 
-    public GenerateOptions topP(float p) { return new GenerateOptions(maxTokens, temperature, p, seed, decoder, draftHeads, addBos); }
+    public GenerateOptions topP(float p) { return new GenerateOptions(maxTokens, temperature, p, seed, decoder, draftHeads, addBos, stopTokens); }
 
-    public GenerateOptions seed(long s) { return new GenerateOptions(maxTokens, temperature, topP, s, decoder, draftHeads, addBos); }
+    public GenerateOptions seed(long s) { return new GenerateOptions(maxTokens, temperature, topP, s, decoder, draftHeads, addBos, stopTokens); }
 
-    public GenerateOptions decoder(Decoder d) { return new GenerateOptions(maxTokens, temperature, topP, seed, d, draftHeads, addBos); }
+    public GenerateOptions decoder(Decoder d) { return new GenerateOptions(maxTokens, temperature, topP, seed, d, draftHeads, addBos, stopTokens); }
 
-    public GenerateOptions draftHeads(int k) { return new GenerateOptions(maxTokens, temperature, topP, seed, decoder, k, addBos); }
+    public GenerateOptions draftHeads(int k) { return new GenerateOptions(maxTokens, temperature, topP, seed, decoder, k, addBos, stopTokens); }
 
-    public GenerateOptions addBos(boolean b) { return new GenerateOptions(maxTokens, temperature, topP, seed, decoder, draftHeads, b); }
+    public GenerateOptions addBos(boolean b) { return new GenerateOptions(maxTokens, temperature, topP, seed, decoder, draftHeads, b, stopTokens); }
+
+    public GenerateOptions stopTokens(boolean b) { return new GenerateOptions(maxTokens, temperature, topP, seed, decoder, draftHeads, addBos, b); }
 }

@@ -30,6 +30,7 @@ final class Generator {
     private final int drafts; // m: extra heads drafting (0 for ntp)
     private final TokenListener listener;
     private final java.util.function.IntFunction<String> pieces;
+    private final boolean stopTokens;
 
     // Output and counters.
     private final int[] out;
@@ -37,7 +38,8 @@ final class Generator {
     private boolean stopped;
 
     Generator(Transformer model, int maxTokens, float temperature, float topP, long seed, int drafts,
-              TokenListener listener, java.util.function.IntFunction<String> pieces) {
+              boolean stopTokens, TokenListener listener, java.util.function.IntFunction<String> pieces) {
+        this.stopTokens = stopTokens;
         this.model = model;
         this.config = model.config;
         this.sampler = new Sampler(config.vocabSize(), temperature, topP, seed);
@@ -189,7 +191,7 @@ final class Generator {
     /** Records a token; false once the generation is over (a stop token, which is dropped, or maxTokens). */
     private boolean emit(int id) {
         if (stopped) return false;
-        if (config.isStop(id)) { stopped = true; return false; }
+        if (stopTokens && config.isStop(id)) { stopped = true; return false; }
         out[produced++] = id;
         if (listener != null) listener.onToken(id, pieces == null ? "" : pieces.apply(id));
         if (produced == maxTokens) { stopped = true; return false; }

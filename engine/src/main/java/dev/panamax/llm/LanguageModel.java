@@ -103,7 +103,7 @@ public final class LanguageModel implements AutoCloseable {
 
         long t0 = System.nanoTime();
         Generator g = new Generator(transformer, options.maxTokens(), options.temperature(), options.topP(),
-                options.seed(), drafts, listener, null);
+                options.seed(), drafts, options.stopTokens(), listener, null);
         g.run(prompt);
         double seconds = (System.nanoTime() - t0) / 1e9;
         int[] ids = g.ids();
