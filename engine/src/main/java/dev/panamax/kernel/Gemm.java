@@ -1,0 +1,123 @@
+package dev.panamax.kernel;
+
+import dev.panamax.dnnl.Dnnl;
+import dev.panamax.dnnl.DnnlLibrary;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * General matrix multiply for large batches, row-major like {@code cblas_sgemm(RowMajor, ...)}:
+ * {@code C = alpha · op(A) · op(B) + beta · C}, op(A) is m × k, op(B) is k × n, C is m × n, each
+ * with its leading dimension (the stride between rows as stored).
+ *
+ * <p>{@link Impl#AUTO} routes to oneDNN's {@code dnnl_sgemm} when it loaded and the product has at
+ * least {@link #dnnlMinFlops()} multiply-adds, else to the Java tiled GEMM ({@link PanamaGemm}, or the
+ * scalar loop when the scalar kernels are in use). The crossover default was measured with
+ * {@code panamax bench kernels} on the 2-core Zen 4 machine this project targets (it prints both
+ * sides for a ladder of sizes); {@code -Dpanamax.gemm.dnnlMinFlops} overrides it. Heap arrays go to
+ * oneDNN in place (a critical downcall), with every size validated first.
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    public enum Impl { AUTO, DNNL, JAVA, SCALAR }
+
+    /** m·n·k below which the Java kernel is used even when oneDNN is present (see the class comment). */
+    private static final long DNNL_MIN_FLOPS = Long.getLong("panamax.gemm.dnnlMinFlops", 32L * 32 * 32);
+
+    private static volatile boolean dnnlThreadsSet, toldUnavailable;
+
+    public static long dnnlMinFlops() { return DNNL_MIN_FLOPS; }
+
+    /** Whether oneDNN loaded (see {@link DnnlLibrary#status()} for why not). */
+    public static boolean dnnlAvailable() { return DnnlLibrary.available(); }
+
+    /** {@code C = A · B} for dense row-major A (m × k), B (k × n), C (m × n). */
+    public static void matmul(float[] a, float[] b, float[] c, int m, int n, int k) {
+        sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+    }
+
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                             float[] b, int ldb, float beta, float[] c, int ldc) {
+        sgemm(Impl.AUTO, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /** The implementation {@link Impl#AUTO} picks for this size. */
+    public static Impl choose(int m, int n, int k) {
+        boolean big = (long) m * n * k >= DNNL_MIN_FLOPS;
+        if (big && dnnlAvailable()) return Impl.DNNL;
+        if (big && !toldUnavailable) {
+            toldUnavailable = true;
+            System.err.println("panamax: oneDNN unavailable (" + DnnlLibrary.status().reason() + "); GEMMs run on the Java kernels");
+        }
+        return KernelProvider.kernels() instanceof ScalarKernels ? Impl.SCALAR : Impl.JAVA;
+    }
+
+    public static void sgemm(Impl impl, boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                             float[] b, int ldb, float beta, float[] c, int ldc) {
+        check(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        if (m == 0 || n == 0) return;
+        if (impl == Impl.AUTO) impl = choose(m, n, k);
+        switch (impl) {
+            case DNNL -> dnnl(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            case JAVA -> PanamaGemm.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, KernelProvider.pool());
+            case SCALAR -> scalar(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            case AUTO -> throw new AssertionError();
+        }
+    }
+
+    private static void dnnl(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                             float[] b, int ldb, float beta, float[] c, int ldc) {
+        if (!dnnlAvailable()) throw new IllegalStateException("oneDNN is unavailable: " + DnnlLibrary.status().reason());
+        if (!dnnlThreadsSet) { // oneDNN runs on OpenMP: give it the same number of threads as the worker pool
+            Dnnl.omp_set_num_threads(KernelProvider.pool().threads());
+            dnnlThreadsSet = true;
+        }
+        if (k == 0) { // oneDNN would be handed empty A and B; the result is just beta · C
+            scale(c, m, n, ldc, beta);
+            return;
+        }
+        int status = Dnnl.dnnl_sgemm((byte) (transA ? 'T' : 'N'), (byte) (transB ? 'T' : 'N'), m, n, k, alpha,
+                MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta, MemorySegment.ofArray(c), ldc);
+        if (status != Dnnl.dnnl_success()) throw new IllegalStateException("dnnl_sgemm failed with status " + status);
+    }
+
+    /** The scalar twin: a plain triple loop with a float accumulator. */
+    static void scalar(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                       float[] b, int ldb, float beta, float[] c, int ldc) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                float s = 0f;
+                for (int p = 0; p < k; p++) s += (transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j]);
+                float old = beta == 0f ? 0f : beta * c[i * ldc + j];
+                c[i * ldc + j] = alpha * s + old;
+            }
+    }
+
+    /** C = beta · C; beta = 0 clears C (NaNs included), as BLAS does. */
+    static void scale(float[] c, int m, int n, int ldc, float beta) {
+        if (beta == 1f) return;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) c[i * ldc + j] = beta == 0f ? 0f : beta * c[i * ldc + j];
+    }
+
+    /** Every size and array length, named, before anything touches memory (oneDNN would not check). */
+    static void check(boolean transA, boolean transB, int m, int n, int k, float[] a, int lda, float[] b, int ldb, float[] c, int ldc) {
+        if (m < 0) throw new IllegalArgumentException("m must be >= 0, is " + m);
+        if (n < 0) throw new IllegalArgumentException("n must be >= 0, is " + n);
+        if (k < 0) throw new IllegalArgumentException("k must be >= 0, is " + k);
+        matrix("a", a, transA ? k : m, transA ? m : k, lda);
+        matrix("b", b, transB ? n : k, transB ? k : n, ldb);
+        matrix("c", c, m, n, ldc);
+    }
+
+    private static void matrix(String name, float[] x, int rows, int cols, int ld) {
+        if (x == null) throw new IllegalArgumentException(name + " must not be null");
+        if (ld < Math.max(1, cols))
+            throw new IllegalArgumentException("ld" + name + " must be >= " + Math.max(1, cols) + ", is " + ld);
+        long need = rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
+        if (need > x.length)
+            throw new IllegalArgumentException(name + " holds " + x.length + " floats, a " + rows + " × " + cols
+                    + " matrix with ld" + name + "=" + ld + " needs " + need);
+    }
+}
