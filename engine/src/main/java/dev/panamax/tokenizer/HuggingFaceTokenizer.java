@@ -58,6 +58,11 @@ final class HuggingFaceTokenizer implements Tokenizer {
     private final OptionalInt bos, eos;
     private final Set<Integer> stopIds;
 
+    // Words repeat (identifiers, keywords, indentation), so their ids are remembered, as the
+    // Hugging Face library does; bounded so that a long run cannot grow it without limit.
+    private static final int CACHE_WORDS = 50_000, CACHE_WORD_LENGTH = 48;
+    private final java.util.concurrent.ConcurrentHashMap<String, int[]> wordCache = new java.util.concurrent.ConcurrentHashMap<>();
+
     private HuggingFaceTokenizer(Path file, JsonNode root) {
         JsonNode model = root.path("model");
         if (!model.isObject()) throw new FormatException(file, "model", "missing");
@@ -237,9 +242,20 @@ final class HuggingFaceTokenizer implements Tokenizer {
 
     private void encodeWord(String word, IntList out) {
         if (word.isEmpty()) return;
+        if (word.length() <= CACHE_WORD_LENGTH) {
+            int[] cached = wordCache.get(word);
+            if (cached == null) {
+                cached = mergeWord(word);
+                if (wordCache.size() < CACHE_WORDS) wordCache.put(word, cached);
+            }
+            out.addAll(cached);
+        } else out.addAll(mergeWord(word));
+    }
+
+    private int[] mergeWord(String word) {
         if (ignoreMerges) {
             Integer whole = vocab.get(word);
-            if (whole != null) { out.add(whole); return; }
+            if (whole != null) return new int[] {whole};
         }
         int[] symbols = new int[word.length() * 4];
         int n = 0;
@@ -265,7 +281,7 @@ final class HuggingFaceTokenizer implements Tokenizer {
             if (!(fuseUnk && lastWasUnk)) symbols[n++] = unkId;
             lastWasUnk = true;
         }
-        out.addAll(merges.apply(symbols, 0, n));
+        return merges.apply(symbols, 0, n);
     }
 
     // ---------------------------------------------------------------- decoding
