@@ -1,0 +1,75 @@
+package dev.panamax.kan;
+
+import dev.panamax.kernel.KernelProvider;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Chooses, per layer, the batch size from which the dense GEMM path beats the local path, by timing
+ * both on a synthetic batch once per layer shape per JVM. {@code -Dpanamax.kan.path=local|dense}
+ * forces one path (tests use it to cover both).
+ */
+final class Crossover {
+    private Crossover() {}
+
+    private static final int[] CANDIDATES = {64, 512};
+    private static final Map<String, Integer> MEASURED = new ConcurrentHashMap<>();
+
+    static void apply(List<LayerPlan> plans) {
+        String forced = System.getProperty("panamax.kan.path", "auto");
+        for (LayerPlan p : plans) {
+            p.denseFrom = switch (forced) {
+                case "local" -> Integer.MAX_VALUE;
+                case "dense" -> 1;
+                default -> measuredOrNever(p);
+            };
+        }
+    }
+
+    private static int measuredOrNever(LayerPlan p) {
+        // A scalar GEMM never beats the local kernels, and tiny layers are not worth timing.
+        if (KernelProvider.kernels().name().equals("scalar")) return Integer.MAX_VALUE;
+        if ((long) p.layer.in() * p.layer.out() < 1024) return Integer.MAX_VALUE;
+        KanLayer l = p.layer;
+        String key = l.in() + "x" + l.out() + "/" + l.basisCount() + "/" + l.k() + "/" + l.base();
+        return MEASURED.computeIfAbsent(key, x -> measure(p));
+    }
+
+    private static int measure(LayerPlan p) {
+        try (Arena arena = Arena.ofConfined()) {
+            for (int batch : CANDIDATES) {
+                float[] x = sample(p.layer, batch);
+                long local = best(() -> p.local(x, batch, new float[batch * p.layer.out()]));
+                long dense = best(() -> p.dense(x, batch, new float[batch * p.layer.out()], arena));
+                if (dense < local) return batch;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    private static float[] sample(KanLayer l, int batch) {
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[] x = new float[batch * l.in()];
+        for (int r = 0; r < batch; r++)
+            for (int i = 0; i < l.in(); i++) {
+                Knots kn = l.knots()[i];
+                float lo = kn.knot(0), hi = kn.knot(kn.knotCount() - 1);
+                x[r * l.in() + i] = (float) (lo + (hi - lo) * rnd.nextDouble());
+            }
+        return x;
+    }
+
+    private static long best(Runnable r) {
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        return best;
+    }
+}

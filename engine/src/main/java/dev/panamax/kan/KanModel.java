@@ -1,0 +1,161 @@
+package dev.panamax.kan;
+
+import dev.panamax.io.FormatException;
+import dev.panamax.kernel.SplineKernels;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * A Kolmogorov–Arnold network ready to run: pykan, efficient-kan or Panamax checkpoints, evaluated in
+ * float32 with local B-spline kernels (or one GEMM per layer for large batches).
+ *
+ * <pre>{@code
+ * try (var kan = KanModel.load(Path.of("runs/feynman/model"))) {   // pykan saveckpt path
+ *     float[][] y = kan.predict(new float[][] {{0.5f, -0.2f}});
+ * }
+ * }</pre>
+ *
+ * Thread-safe: the parameters are immutable after loading and every call works on its own buffers.
+ * Large batches are split across the cores.
+ */
+public final class KanModel implements AutoCloseable {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int PARALLEL_FROM = 256;
+
+    private final List<KanLayer> layers;
+    private final List<LayerPlan> plans;
+    private final String format;
+    private final Path source;
+    private final Arena arena = Arena.ofShared();
+    private volatile boolean closed;
+
+    public KanModel(List<KanLayer> layers, String format, Path source) {
+        this(layers, format, source, SplineKernels.best());
+    }
+
+    KanModel(List<KanLayer> layers, String format, Path source, SplineKernels kernels) {
+        if (layers.isEmpty()) throw new IllegalArgumentException("a KAN needs at least one layer");
+        for (int l = 1; l < layers.size(); l++)
+            if (layers.get(l).in() != layers.get(l - 1).nodes())
+                throw new IllegalArgumentException("layer " + l + " takes " + layers.get(l).in() + " inputs, layer " + (l - 1) + " gives " + layers.get(l - 1).nodes());
+        this.layers = List.copyOf(layers);
+        this.plans = this.layers.stream().map(l -> new LayerPlan(l, kernels)).toList();
+        this.format = format;
+        this.source = source;
+        Crossover.apply(plans);
+    }
+
+    /**
+     * Loads a checkpoint: a pykan path prefix ({@code .../model} for {@code model_config.yml} and
+     * {@code model_state}) or a folder holding one, an efficient-kan folder ({@code model.pt} +
+     * {@code config.json}), or a Panamax {@code .kan} file.
+     */
+    public static KanModel load(Path path) {
+        try {
+            if (Files.isRegularFile(path) && KanFile.looksLike(path)) return KanFile.read(path);
+            if (EfficientKanCheckpoint.looksLike(path)) return EfficientKanCheckpoint.load(path);
+            Path prefix = PykanCheckpoint.prefix(path);
+            if (prefix != null) return PykanCheckpoint.load(prefix);
+            if (!Files.exists(path) && !Files.exists(PykanCheckpoint.sibling(path, "_config.yml")))
+                throw new FormatException(path, null, "no such file or folder, and no pykan checkpoint " + path.getFileName() + "_config.yml beside it");
+            throw new FormatException(path, null, "not a KAN checkpoint: expected a pykan prefix (<path>_config.yml + <path>_state), "
+                    + "a folder with one *_config.yml, an efficient-kan folder (model.pt + config.json) or a Panamax .kan file");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public List<KanLayer> layers() { return layers; }
+
+    /** "pykan", "efficient-kan" or "panamax". */
+    public String format() { return format; }
+
+    public Path source() { return source; }
+
+    public int inputWidth() { return layers.getFirst().in(); }
+
+    public int outputWidth() { return layers.getLast().nodes(); }
+
+    public long parameterCount() { return layers.stream().mapToLong(KanLayer::parameterCount).sum(); }
+
+    /** Which path each layer takes at this batch size: "local" or "dense". */
+    public List<String> paths(int batch) {
+        return plans.stream().map(p -> batch >= p.denseFrom ? "dense" : "local").toList();
+    }
+
+    /** One output row per input row. */
+    public float[][] predict(float[][] x) {
+        int in = inputWidth();
+        float[] flat = new float[x.length * in];
+        for (int r = 0; r < x.length; r++) {
+            if (x[r].length != in)
+                throw new IllegalArgumentException("sample " + r + " has " + x[r].length + " values, the model takes " + in);
+            System.arraycopy(x[r], 0, flat, r * in, in);
+        }
+        float[] y = forward(flat, x.length);
+        int outW = outputWidth();
+        float[][] out = new float[x.length][];
+        for (int r = 0; r < x.length; r++) out[r] = java.util.Arrays.copyOfRange(y, r * outW, (r + 1) * outW);
+        return out;
+    }
+
+    /**
+     * {@code rows} samples of float32 (little-endian, rows × inputWidth) from {@code input} to
+     * {@code output} (rows × outputWidth).
+     */
+    public void predict(MemorySegment input, MemorySegment output, int rows) {
+        int in = inputWidth(), outW = outputWidth();
+        if (rows < 0) throw new IllegalArgumentException("rows must be >= 0, is " + rows);
+        if (input.byteSize() < 4L * rows * in)
+            throw new IllegalArgumentException("input holds " + input.byteSize() + " bytes, " + rows + " rows of " + in + " floats need " + 4L * rows * in);
+        if (output.byteSize() < 4L * rows * outW)
+            throw new IllegalArgumentException("output holds " + output.byteSize() + " bytes, " + rows + " rows of " + outW + " floats need " + 4L * rows * outW);
+        float[] x = new float[rows * in];
+        MemorySegment.copy(input, F32, 0, x, 0, x.length);
+        float[] y = forward(x, rows);
+        MemorySegment.copy(y, 0, output, F32, 0, y.length);
+    }
+
+    /** The forward pass on {@code rows} samples stored row-major in x; returns rows × outputWidth. */
+    public float[] forward(float[] x, int rows) {
+        if (closed) throw new IllegalStateException("model " + source + " is closed");
+        if ((long) rows * inputWidth() > x.length)
+            throw new IllegalArgumentException("x holds " + x.length + " floats, " + rows + " rows of " + inputWidth() + " need " + (long) rows * inputWidth());
+        int threads = Math.min(Runtime.getRuntime().availableProcessors(), Integer.getInteger("panamax.threads", Integer.MAX_VALUE));
+        if (rows < PARALLEL_FROM || threads < 2) return forwardChunk(x, 0, rows);
+        int chunks = threads, per = (rows + chunks - 1) / chunks;
+        float[][] parts = new float[chunks][];
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            int from = Math.min(rows, c * per), to = Math.min(rows, from + per);
+            parts[c] = forwardChunk(x, from, to - from);
+        });
+        float[] y = new float[rows * outputWidth()];
+        int at = 0;
+        for (float[] p : parts) { System.arraycopy(p, 0, y, at, p.length); at += p.length; }
+        return y;
+    }
+
+    private float[] forwardChunk(float[] x, int from, int rows) {
+        float[] v = from == 0 && x.length == rows * inputWidth() ? x
+                : java.util.Arrays.copyOfRange(x, from * inputWidth(), (from + rows) * inputWidth());
+        for (LayerPlan p : plans) v = p.forward(v, rows, arena);
+        return v;
+    }
+
+    List<LayerPlan> plans() { return plans; }
+
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        arena.close();
+    }
+}

@@ -1,0 +1,227 @@
+package dev.panamax.kan;
+
+import dev.panamax.kernel.KernelProvider;
+import dev.panamax.kernel.SplineKernels;
+import dev.panamax.tensor.DType;
+import dev.panamax.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+
+/**
+ * How one {@link KanLayer} runs in float32. The spline edges' parameters are folded into one packed
+ * matrix {@code w[in][1 + nBases][out]}:
+ *
+ * <pre>
+ *   w[i][0][j]     = mask[i][j] · scale_base[i][j]                   (multiplies base(x_i))
+ *   w[i][1 + m][j] = mask[i][j] · scale_sp[i][j] · coef[i][j][m]     (multiplies B_m(x_i))
+ * </pre>
+ *
+ * so a layer's spline part is {@code [base(X) | B(X)] · w}. Two ways to compute it:
+ * <ul>
+ *   <li><b>local</b>: per sample and input, find the knot span, evaluate the k + 1 non-zero bases,
+ *       and add k + 2 rows of w into the outputs with one fused pass ({@link SplineKernels#accumulate});
+ *       (k + 2)·in·out multiply-adds per sample.</li>
+ *   <li><b>dense</b>: build the sparse feature matrix [base(X) | B(X)] for a tile of samples and
+ *       multiply it by w in one GEMM: (G + k + 1)·in·out multiply-adds, but at GEMM efficiency.</li>
+ * </ul>
+ * The model picks dense for batches at or above {@link #denseFrom}, set by a measurement.
+ *
+ * <p>Symbolic edges are added in double afterwards; a sample with a non-finite input to this layer
+ * is recomputed edge by edge with pykan's exact semantics ({@link Reference}), so NaN and infinities
+ * appear exactly where pykan has them.
+ */
+final class LayerPlan {
+    private static final int TILE_FLOATS = 4096;    // local path: a tile of outputs this large stays in L1
+    private static final int DENSE_TILE = 128;
+
+    final KanLayer layer;
+    private final int in, out, rowsPerInput, k;
+    private final float[] w;
+    private final int[] symbolicEdges;   // edges (j * in + i) whose symbolic term is non-zero for finite inputs
+    private final float[] subScale, subBias, nodeScale, nodeBias;
+    private final SplineKernels kernels;
+
+    private volatile Tensor denseWeights;     // (out, in * rowsPerInput), the transpose of w, for Kernels.matmul
+    volatile int denseFrom = Integer.MAX_VALUE;
+
+    LayerPlan(KanLayer layer, SplineKernels kernels) {
+        this.layer = layer;
+        this.kernels = kernels;
+        this.in = layer.in();
+        this.out = layer.out();
+        this.k = layer.k();
+        int nb = layer.basisCount();
+        this.rowsPerInput = 1 + nb;
+        this.w = new float[in * rowsPerInput * out];
+        for (int i = 0; i < in; i++)
+            for (int j = 0; j < out; j++) {
+                int e = i * out + j;
+                double m = layer.mask()[e];
+                w[(i * rowsPerInput) * out + j] = (float) (m * layer.scaleBase()[e]);
+                double s = m * layer.scaleSp()[e];
+                for (int b = 0; b < nb; b++)
+                    w[(i * rowsPerInput + 1 + b) * out + j] = (float) (s * layer.coef()[e * nb + b]);
+            }
+        int[] edges = new int[0];
+        if (layer.hasSymbolic()) {
+            edges = java.util.stream.IntStream.range(0, in * out).filter(e -> {
+                // '0' contributes mask·d for finite x; any other function may contribute even with mask 0 (NaN)
+                return layer.symFun()[e] != Symbolic.ZERO || layer.symMask()[e] * layer.symAffine()[e * 4 + 3] != 0;
+            }).toArray();
+        }
+        this.symbolicEdges = edges;
+        this.subScale = toFloat(layer.subScale());
+        this.subBias = toFloat(layer.subBias());
+        this.nodeScale = toFloat(layer.nodeScale());
+        this.nodeBias = toFloat(layer.nodeBias());
+    }
+
+    private static float[] toFloat(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+        return f;
+    }
+
+    /** The layer on {@code rows} samples of x (rows × in): rows × nodes. */
+    float[] forward(float[] x, int rows, Arena arena) {
+        float[] sub = new float[rows * out];
+        if (rows >= denseFrom) dense(x, rows, sub, arena); else local(x, rows, sub);
+        if (symbolicEdges.length > 0) addSymbolic(x, rows, sub);
+        for (int r = 0; r < rows; r++)
+            if (!finiteRow(x, r)) {
+                double[] xr = new double[in];
+                for (int i = 0; i < in; i++) xr[i] = x[r * in + i];
+                double[] exact = Reference.subnodesBeforeAffine(layer, xr);
+                for (int j = 0; j < out; j++) sub[r * out + j] = (float) exact[j];
+            }
+        return nodes(sub, rows);
+    }
+
+    private boolean finiteRow(float[] x, int r) {
+        for (int i = 0; i < in; i++) if (!Float.isFinite(x[r * in + i])) return false;
+        return true;
+    }
+
+    /** Local path: per input i, a tile of samples each adds its k + 2 rows of w[i] into its outputs. */
+    void local(float[] x, int rows, float[] sub) {
+        int tile = Math.clamp(TILE_FLOATS / out, 1, 64);
+        float[] xi = new float[tile], bi = new float[tile], c = new float[k + 1], scratch = new float[k + 1];
+        Knots[] knots = layer.knots();
+        for (int r0 = 0; r0 < rows; r0 += tile) {
+            int tb = Math.min(tile, rows - r0);
+            for (int i = 0; i < in; i++) {
+                for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
+                base(xi, bi, tb);
+                Knots kn = knots[i];
+                int wi = i * rowsPerInput * out;
+                for (int t = 0; t < tb; t++) {
+                    float v = xi[t];
+                    int s = kn.span(v);
+                    int yOff = (r0 + t) * out;
+                    if (s < 0) {
+                        kernels.accumulate(w, wi, bi[t], wi, c, 0, out, sub, yOff);
+                    } else {
+                        int start = kn.weights(v, s, c, scratch);
+                        kernels.accumulate(w, wi, bi[t], wi + (1 + start) * out, c, k + 1, out, sub, yOff);
+                    }
+                }
+            }
+        }
+    }
+
+    private void base(float[] x, float[] b, int n) {
+        switch (layer.base()) {
+            case SILU -> kernels.silu(x, 0, b, 0, n);
+            case IDENTITY -> System.arraycopy(x, 0, b, 0, n);
+            case ZERO -> Arrays.fill(b, 0, n, 0f);      // non-finite inputs are redone exactly
+        }
+    }
+
+    /** Dense path: [base(X) | B(X)] for a tile of samples, times w, as one matrix product. */
+    void dense(float[] x, int rows, float[] sub, Arena arena) {
+        Tensor wt = denseWeights(arena);
+        int width = in * rowsPerInput;
+        int tile = Math.min(DENSE_TILE, rows);
+        float[] features = new float[tile * width], xi = new float[tile], bi = new float[tile],
+                c = new float[k + 1], scratch = new float[k + 1], y = new float[tile * out];
+        Knots[] knots = layer.knots();
+        for (int r0 = 0; r0 < rows; r0 += tile) {
+            int tb = Math.min(tile, rows - r0);
+            Arrays.fill(features, 0f);
+            for (int i = 0; i < in; i++) {
+                for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
+                base(xi, bi, tb);
+                for (int t = 0; t < tb; t++) {
+                    int f = t * width + i * rowsPerInput;
+                    features[f] = bi[t];
+                    int s = knots[i].span(xi[t]);
+                    if (s >= 0) {
+                        int start = knots[i].weights(xi[t], s, c, scratch);
+                        System.arraycopy(c, 0, features, f + 1 + start, k + 1);
+                    }
+                }
+            }
+            KernelProvider.kernels().matmul(features, tb, wt, y);
+            System.arraycopy(y, 0, sub, r0 * out, tb * out);
+        }
+    }
+
+    private Tensor denseWeights(Arena arena) {
+        Tensor t = denseWeights;
+        if (t == null) {
+            synchronized (this) {
+                if ((t = denseWeights) == null) {
+                    int width = in * rowsPerInput;
+                    t = Tensor.allocate(arena, "kan.w", DType.F32, out, width);
+                    for (int j = 0; j < out; j++)
+                        for (int f = 0; f < width; f++) t.setFloat((long) j * width + f, w[f * out + j]);
+                    denseWeights = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Adds c·f(a·x + b) + d, summed over inputs in double, for the symbolic edges that can be non-zero. */
+    private void addSymbolic(float[] x, int rows, float[] sub) {
+        double[] acc = new double[out];
+        double[] affine = layer.symAffine(), mask = layer.symMask();
+        Symbolic[] funs = layer.symFun();
+        for (int r = 0; r < rows; r++) {
+            Arrays.fill(acc, 0);
+            for (int e : symbolicEdges) {
+                int j = e / in, i = e % in;
+                double a = affine[4 * e], b = affine[4 * e + 1], c = affine[4 * e + 2], d = affine[4 * e + 3];
+                acc[j] += mask[e] * (c * funs[e].apply(a * x[r * in + i] + b) + d);
+            }
+            for (int j = 0; j < out; j++) sub[r * out + j] = (float) (sub[r * out + j] + acc[j]);
+        }
+    }
+
+    /** Subnode affine, multiplication nodes, node affine: rows × out subnodes to rows × nodes. */
+    private float[] nodes(float[] sub, int rows) {
+        int nodes = layer.nodes(), nSum = layer.nSum();
+        int[] arity = layer.multArity();
+        float[] y = new float[rows * nodes];
+        for (int r = 0; r < rows; r++) {
+            int so = r * out, yo = r * nodes;
+            for (int j = 0; j < out; j++) sub[so + j] = subScale[j] * sub[so + j] + subBias[j];
+            for (int j = 0; j < nSum; j++) y[yo + j] = sub[so + j];
+            int at = nSum;
+            for (int g = 0; g < arity.length; g++) {
+                float p = sub[so + at] * sub[so + at + 1];
+                for (int q = 2; q < arity[g]; q++) p *= sub[so + at + q];
+                y[yo + nSum + g] = p;
+                at += arity[g];
+            }
+            for (int j = 0; j < nodes; j++) y[yo + j] = nodeScale[j] * y[yo + j] + nodeBias[j];
+        }
+        return y;
+    }
+
+    /** Multiply-adds per sample of each path, for reports. */
+    long localMacs() { return (long) (k + 2) * in * out; }
+
+    long denseMacs() { return (long) rowsPerInput * in * out; }
+}
