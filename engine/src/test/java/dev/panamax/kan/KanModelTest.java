@@ -1,0 +1,168 @@
+package dev.panamax.kan;
+
+import dev.panamax.kernel.SplineKernels;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Hand-built networks: the float32 fast paths against the double reference, NaN and infinities included. */
+class KanModelTest {
+
+    /** A two-layer MultKAN with every feature: mult nodes of arity 2 and 3, symbolic edges (singular ones too), affines, masks. */
+    static KanModel everything(BaseFunction base, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        // layer 0: 3 inputs -> 2 sum subnodes + (2 + 3) multiplied subnodes = 7 subnodes -> 4 nodes
+        KanLayer a = TestKans.layer(3, 7, 5, 3, base, seed, true);
+        Symbolic[] funs = new Symbolic[7 * 3];
+        double[] symMask = new double[21], affine = new double[84];
+        Symbolic[] pool = {Symbolic.X, Symbolic.SIN, Symbolic.INV, Symbolic.LOG, Symbolic.SQRT, Symbolic.ZERO, Symbolic.EXP, Symbolic.ARCTANH};
+        double[] mask = a.mask().clone();
+        for (int e = 0; e < 21; e++) {
+            funs[e] = pool[rnd.nextInt(pool.length)];
+            symMask[e] = rnd.nextInt(3) == 0 ? 0 : 1;
+            affine[4 * e] = rnd.nextDouble(-2, 2);
+            affine[4 * e + 1] = rnd.nextDouble(-0.5, 0.5);
+            affine[4 * e + 2] = rnd.nextDouble(-1, 1);
+            affine[4 * e + 3] = rnd.nextDouble(-0.2, 0.2);
+        }
+        for (int e = 0; e < mask.length; e++) if (rnd.nextInt(4) == 0) mask[e] = 0;
+        double[] sub = new double[7], subB = new double[7], node = new double[4], nodeB = new double[4];
+        for (int j = 0; j < 7; j++) { sub[j] = rnd.nextDouble(0.5, 1.5); subB[j] = rnd.nextDouble(-0.3, 0.3); }
+        for (int j = 0; j < 4; j++) { node[j] = rnd.nextDouble(0.5, 1.5); nodeB[j] = rnd.nextDouble(-0.3, 0.3); }
+        KanLayer l0 = new KanLayer(3, 7, 3, a.knots(), base, true, mask, a.scaleBase(), a.scaleSp(), a.coef(),
+                funs, symMask, affine, sub, subB, 2, new int[] {2, 3}, node, nodeB);
+        KanLayer b = TestKans.layer(4, 2, 4, 2, base, seed + 1, false);
+        return new KanModel(List.of(l0, b), "test", null);
+    }
+
+    static void assertMatchesReference(KanModel model, float[][] x, String what) {
+        float[][] y = model.predict(x);
+        for (int r = 0; r < x.length; r++) {
+            double[] xr = new double[x[r].length];
+            for (int i = 0; i < xr.length; i++) xr[i] = x[r][i];
+            double[] e = Reference.forward(model, xr);
+            for (int c = 0; c < e.length; c++) {
+                String where = what + " row " + r + " col " + c + " x=" + java.util.Arrays.toString(x[r]);
+                if (Double.isNaN(e[c])) assertTrue(Float.isNaN(y[r][c]), where + ": expected NaN, got " + y[r][c]);
+                else if (Double.isInfinite(e[c])) assertEquals((float) e[c], y[r][c], where);
+                else assertEquals(e[c], y[r][c], Math.max(2e-5 * Math.abs(e[c]), 2e-6), where);
+            }
+        }
+    }
+
+    static float[][] inputs(int rows, int width, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[][] x = new float[rows][width];
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -1f, 1f, 0.5f};
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < width; i++)
+                x[r][i] = rnd.nextInt(12) == 0 ? special[rnd.nextInt(special.length)] : (float) rnd.nextDouble(-1.6, 1.6);
+        return x;
+    }
+
+    @Test
+    void everyFeatureMatchesTheReferenceOnBothPaths() {
+        for (BaseFunction base : BaseFunction.values())
+            for (String path : new String[] {"local", "dense"}) {
+                System.setProperty("panamax.kan.path", path);
+                try (KanModel m = everything(base, 5 + base.ordinal())) {
+                    assertEquals(List.of(path, path), m.paths(300));
+                    assertMatchesReference(m, inputs(300, 3, 9), base + " " + path);
+                } finally {
+                    System.clearProperty("panamax.kan.path");
+                }
+            }
+    }
+
+    @Test
+    void singularSymbolicEdgesGiveInfinityAndNaNWherePykanDoes() {
+        // one input, one output, f = 1/x on a·x + b with a = 1, b = 0, c = 1, d = 0; spline edge off
+        KanLayer base = TestKans.layer(1, 1, 3, 3, BaseFunction.SILU, 1);
+        for (Symbolic f : new Symbolic[] {Symbolic.INV, Symbolic.LOG, Symbolic.SQRT}) {
+            KanLayer l = new KanLayer(1, 1, 3, base.knots(), BaseFunction.SILU, true, new double[] {0}, base.scaleBase(), base.scaleSp(),
+                    base.coef(), new Symbolic[] {f}, new double[] {1}, new double[] {1, 0, 1, 0}, new double[] {1}, new double[] {0},
+                    1, new int[0], new double[] {1}, new double[] {0});
+            try (KanModel m = new KanModel(List.of(l), "test", null)) {
+                float[][] y = m.predict(new float[][] {{0f}, {-1f}, {4f}});
+                switch (f) {
+                    case INV -> assertArrayEquals(new float[] {Float.POSITIVE_INFINITY, -1f, 0.25f}, new float[] {y[0][0], y[1][0], y[2][0]});
+                    case LOG -> {
+                        assertEquals(Float.NEGATIVE_INFINITY, y[0][0]);
+                        assertTrue(Float.isNaN(y[1][0]));
+                        assertEquals((float) Math.log(4), y[2][0], 1e-6);
+                    }
+                    default -> {
+                        assertEquals(0f, y[0][0]);
+                        assertTrue(Float.isNaN(y[1][0]));
+                        assertEquals(2f, y[2][0], 1e-6);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aNaNInputReachesEveryOutputThroughMaskedEdgesAsInTorch() {
+        try (KanModel m = TestKans.model(5, 3, 2, 4, 3)) {
+            float[][] y = m.predict(new float[][] {{Float.NaN, 0.3f}, {0.2f, 0.3f}});
+            for (float v : y[0]) assertTrue(Float.isNaN(v), "silu(NaN) is NaN on every edge");
+            for (float v : y[1]) assertTrue(Float.isFinite(v));
+        }
+    }
+
+    @Test
+    void batchesSplitAcrossThreadsGiveTheSameFloatsAsOneByOne() {
+        try (KanModel m = TestKans.model(5, 3, 6, 33, 17)) {
+            float[][] x = inputs(700, 6, 3);
+            float[][] all = m.predict(x);
+            for (int r = 0; r < x.length; r += 37) assertArrayEquals(all[r], m.predict(new float[][] {x[r]})[0], "row " + r);
+        }
+    }
+
+    @Test
+    void scalarAndVectorKernelsGiveTheSameNetworkOutput() {
+        var layers = List.of(TestKans.layer(5, 19, 7, 3, BaseFunction.IDENTITY, 3), TestKans.layer(19, 4, 7, 2, BaseFunction.IDENTITY, 4));
+        try (KanModel v = new KanModel(layers, "t", null, SplineKernels.best());
+             KanModel s = new KanModel(layers, "t", null, SplineKernels.scalar())) {
+            float[][] x = inputs(50, 5, 1);
+            assertArrayEquals(s.predict(x), v.predict(x));
+        }
+    }
+
+    @Test
+    void memorySegmentBatchesAndWrongWidths() {
+        try (KanModel m = TestKans.model(5, 3, 2, 3, 2); Arena arena = Arena.ofConfined()) {
+            float[][] x = {{0.1f, 0.2f}, {-0.5f, 0.7f}, {0.9f, -0.9f}};
+            float[][] y = m.predict(x);
+            MemorySegment in = arena.allocate(4L * 6), out = arena.allocate(4L * 6);
+            for (int r = 0; r < 3; r++) for (int i = 0; i < 2; i++) in.setAtIndex(ValueLayout.JAVA_FLOAT, r * 2 + i, x[r][i]);
+            m.predict(in, out, 3);
+            for (int r = 0; r < 3; r++) for (int j = 0; j < 2; j++) assertEquals(y[r][j], out.getAtIndex(ValueLayout.JAVA_FLOAT, r * 2 + j));
+            var e = assertThrows(IllegalArgumentException.class, () -> m.predict(new float[][] {{1f, 2f, 3f}}));
+            assertTrue(e.getMessage().contains("has 3 values, the model takes 2"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> m.predict(in, out, 4));
+            m.close();
+            assertThrows(IllegalStateException.class, () -> m.predict(x));
+        }
+    }
+
+    @Test
+    void efficientKanSemanticsLetNonFiniteInputsGiveNaN() {
+        KanLayer p = TestKans.layer(2, 2, 5, 3, BaseFunction.SILU, 2);
+        KanLayer e = new KanLayer(2, 2, 3, p.knots(), BaseFunction.SILU, false, p.mask(), p.scaleBase(), p.scaleSp(), p.coef(),
+                null, null, null, p.subScale(), p.subBias(), 2, new int[0], p.nodeScale(), p.nodeBias());
+        try (KanModel pm = new KanModel(List.of(p), "t", null); KanModel em = new KanModel(List.of(e), "t", null)) {
+            float[][] x = {{Float.POSITIVE_INFINITY, 0.5f}};
+            float[] yp = pm.predict(x)[0], ye = em.predict(x)[0];
+            // pykan: silu(+inf) = +inf through the base weight, zero spline bases
+            for (int j = 0; j < 2; j++) assertEquals(p.scaleBase()[j] > 0 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY, yp[j]);
+            for (float v : ye) assertTrue(Float.isNaN(v));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.panamax.kernel;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The Vector API spline kernels against their scalar twin, on widths with ragged tails. */
+class SplineKernelsTest {
+    final SplineKernels panama = new PanamaSplineKernels(), scalar = new ScalarSplineKernels();
+
+    @Test
+    void accumulateIsBitIdenticalToTheScalarTwin() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (int n : new int[] {1, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257})
+            for (int terms : new int[] {0, 1, 2, 3, 4, 6}) {
+                float[] w = new float[(terms + 2) * n + 5];
+                for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-2, 2);
+                float[] c = new float[Math.max(terms, 1)];
+                for (int j = 0; j < c.length; j++) c[j] = (float) rnd.nextDouble();
+                float[] y1 = new float[n + 3], y2;
+                for (int i = 0; i < y1.length; i++) y1[i] = (float) rnd.nextDouble(-1, 1);
+                y2 = y1.clone();
+                float base = (float) rnd.nextDouble(-1, 1);
+                panama.accumulate(w, 2, base, 2 + n, c, terms, n, y1, 3 - 1);
+                scalar.accumulate(w, 2, base, 2 + n, c, terms, n, y2, 3 - 1);
+                assertArrayEquals(y2, y1, "n=" + n + " terms=" + terms);
+                assertEquals(y2[0], y1[0]);   // outside the range: untouched in both
+            }
+    }
+
+    @Test
+    void accumulateComputesTheFusedSum() {
+        float[] w = {1, 2, 10, 20, 100, 200};   // base row, then two spline rows, n = 2
+        float[] y = {0.5f, 0.25f};
+        for (SplineKernels k : new SplineKernels[] {panama, scalar}) {
+            float[] out = y.clone();
+            k.accumulate(w, 0, 2f, 2, new float[] {1f, 0.5f}, 2, 2, out, 0);
+            assertArrayEquals(new float[] {0.5f + 2 + 10 + 50, 0.25f + 4 + 20 + 100}, out, k.name());
+        }
+    }
+
+    @Test
+    void siluAgreesWithTheScalarTwin() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int n : new int[] {1, 5, 16, 17, 40}) {
+            float[] x = new float[n + 2];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-30, 30);
+            x[1] = 0f;
+            float[] a = new float[n + 2], b = new float[n + 2];
+            panama.silu(x, 1, a, 1, n);
+            scalar.silu(x, 1, b, 1, n);
+            for (int i = 1; i <= n; i++) {
+                double exact = x[i] / (1 + Math.exp(-x[i]));
+                assertEquals(exact, b[i], 1e-6 * Math.abs(exact) + 1e-30, "scalar at " + x[i]);
+                assertEquals(exact, a[i], 4e-7 * Math.abs(exact) + 1e-30, "panama at " + x[i]);
+            }
+            assertEquals(0f, a[0]);
+            assertEquals(0f, a[n + 1]);
+        }
+    }
+
+    @Test
+    void bestIsTheVectorImplementationWhenTheModuleIsPresent() {
+        assertEquals("panama", SplineKernels.best().name());
+    }
+}
