@@ -8,7 +8,7 @@ import java.util.ServiceLoader;
 /** The {@code panamax} command line. */
 @Command(name = "panamax", mixinStandardHelpOptions = true, version = "panamax 0.1.0",
         description = "JVM-native CPU inference for multi-token-prediction LLMs and Kolmogorov-Arnold Networks.",
-        subcommands = {InfoCommand.class, GenerateCommand.class})
+        subcommands = {InfoCommand.class, GenerateCommand.class, KanCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

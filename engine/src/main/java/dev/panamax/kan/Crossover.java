@@ -19,34 +19,33 @@ final class Crossover {
     private static final int[] CANDIDATES = {64, 512};
     private static final Map<String, Integer> MEASURED = new ConcurrentHashMap<>();
 
-    static void apply(List<LayerPlan> plans) {
+    static void apply(List<LayerPlan> plans, Arena arena) {
         String forced = System.getProperty("panamax.kan.path", "auto");
         for (LayerPlan p : plans) {
             p.denseFrom = switch (forced) {
                 case "local" -> Integer.MAX_VALUE;
                 case "dense" -> 1;
-                default -> measuredOrNever(p);
+                default -> measuredOrNever(p, arena);
             };
         }
     }
 
-    private static int measuredOrNever(LayerPlan p) {
+    private static int measuredOrNever(LayerPlan p, Arena arena) {
         // A scalar GEMM never beats the local kernels, and tiny layers are not worth timing.
         if (KernelProvider.kernels().name().equals("scalar")) return Integer.MAX_VALUE;
         if ((long) p.layer.in() * p.layer.out() < 1024) return Integer.MAX_VALUE;
         KanLayer l = p.layer;
         String key = l.in() + "x" + l.out() + "/" + l.basisCount() + "/" + l.k() + "/" + l.base();
-        return MEASURED.computeIfAbsent(key, x -> measure(p));
+        return MEASURED.computeIfAbsent(key, x -> measure(p, arena));
     }
 
-    private static int measure(LayerPlan p) {
-        try (Arena arena = Arena.ofConfined()) {
-            for (int batch : CANDIDATES) {
-                float[] x = sample(p.layer, batch);
-                long local = best(() -> p.local(x, batch, new float[batch * p.layer.out()]));
-                long dense = best(() -> p.dense(x, batch, new float[batch * p.layer.out()], arena));
-                if (dense < local) return batch;
-            }
+    /** The dense weights it builds go to the model's arena, and stay for later calls. */
+    private static int measure(LayerPlan p, Arena arena) {
+        for (int batch : CANDIDATES) {
+            float[] x = sample(p.layer, batch);
+            long local = best(() -> p.local(x, batch, new float[batch * p.layer.out()]));
+            long dense = best(() -> p.dense(x, batch, new float[batch * p.layer.out()], arena));
+            if (dense < local) return batch;
         }
         return Integer.MAX_VALUE;
     }

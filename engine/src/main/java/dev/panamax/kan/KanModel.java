@@ -1,6 +1,7 @@
 package dev.panamax.kan;
 
 import dev.panamax.io.FormatException;
+import dev.panamax.kernel.KernelProvider;
 import dev.panamax.kernel.SplineKernels;
 
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * A Kolmogorov–Arnold network ready to run: pykan, efficient-kan or Panamax checkpoints, evaluated in
@@ -51,7 +51,7 @@ public final class KanModel implements AutoCloseable {
         this.plans = this.layers.stream().map(l -> new LayerPlan(l, kernels)).toList();
         this.format = format;
         this.source = source;
-        Crossover.apply(plans);
+        Crossover.apply(plans, arena);
     }
 
     /**
@@ -130,11 +130,11 @@ public final class KanModel implements AutoCloseable {
         if (closed) throw new IllegalStateException("model " + source + " is closed");
         if ((long) rows * inputWidth() > x.length)
             throw new IllegalArgumentException("x holds " + x.length + " floats, " + rows + " rows of " + inputWidth() + " need " + (long) rows * inputWidth());
-        int threads = Math.min(Runtime.getRuntime().availableProcessors(), Integer.getInteger("panamax.threads", Integer.MAX_VALUE));
+        int threads = KernelProvider.pool().threads();
         if (rows < PARALLEL_FROM || threads < 2) return forwardChunk(x, 0, rows);
         int chunks = threads, per = (rows + chunks - 1) / chunks;
         float[][] parts = new float[chunks][];
-        IntStream.range(0, chunks).parallel().forEach(c -> {
+        KernelProvider.pool().parallelFor(chunks, c -> {
             int from = Math.min(rows, c * per), to = Math.min(rows, from + per);
             parts[c] = forwardChunk(x, from, to - from);
         });
@@ -150,6 +150,9 @@ public final class KanModel implements AutoCloseable {
         for (LayerPlan p : plans) v = p.forward(v, rows, arena);
         return v;
     }
+
+    /** Writes the model as a Panamax .kan file (safetensors + JSON description), from which {@link #load} reads it back. */
+    public void save(Path file) { KanFile.write(this, file); }
 
     List<LayerPlan> plans() { return plans; }
 

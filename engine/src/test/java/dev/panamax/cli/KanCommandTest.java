@@ -1,0 +1,128 @@
+package dev.panamax.cli;
+
+import dev.panamax.SharedData;
+import dev.panamax.kan.Csv;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** {@code panamax kan predict|info|convert} end to end, and the errors bad input gives. */
+class KanCommandTest {
+    @TempDir Path tmp;
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        try {
+            int code = cl.execute(args);
+            return new Result(code, out.toString(), err.toString());
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    static Path pykan(String name) { return SharedData.file("kan/pykan/" + name).resolve("model"); }
+
+    @Test
+    void predictWritesCsvThatMatchesPykan() throws Exception {
+        Path out = tmp.resolve("out.csv");
+        Path dir = SharedData.file("kan/pykan/toy_exp_sin");
+        Result r = run("kan", "predict", "--model", dir.resolve("model").toString(), "--input", dir.resolve("inputs.csv").toString(), "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        double[][] got = Csv.read(out), expected = Csv.read(dir.resolve("expected.csv"));
+        assertEquals(expected.length, got.length);
+        for (int i = 0; i < got.length; i++) assertEquals(expected[i][0], got[i][0], 1e-5 * Math.abs(expected[i][0]) + 1e-6);
+        // to standard output, and from the folder instead of the prefix
+        Result s = run("kan", "predict", "--model", dir.toString(), "--input", dir.resolve("inputs.csv").toString());
+        assertEquals(0, s.code(), s.err());
+        assertEquals(Files.readString(out), s.out());
+    }
+
+    @Test
+    void infoAndFormula() {
+        Result r = run("kan", "info", "--model", pykan("mult_xy").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("widths      2 -> 1 (0 sum + 1 mult) -> 1"), r.out());
+        assertTrue(r.out().contains("G=5, k=3, base=silu"), r.out());
+        assertTrue(r.out().contains("edge (0, 0)  spline"), r.out());
+
+        Result f = run("kan", "info", "--model", pykan("toy_exp_sin_symbolic").toString(), "--formula");
+        assertEquals(0, f.code(), f.err());
+        assertTrue(f.out().contains("y1 = ") && f.out().contains("exp(") && f.out().contains("sin("), f.out());
+
+        Result n = run("kan", "info", "--model", pykan("toy_exp_sin").toString(), "--formula");
+        assertEquals(1, n.code());
+        assertTrue(n.err().contains("is a spline, not symbolic"), n.err());
+    }
+
+    @Test
+    void convertRoundTripsToTheSameFloats() throws Exception {
+        for (String model : new String[] {pykan("toy_exp_sin_symbolic").toString(), pykan("mult_xy").toString(),
+                pykan("fixture").toString(), SharedData.file("kan/efficient-kan/ekan_trained").toString()}) {
+            Path kan = tmp.resolve("m.kan");
+            Result c = run("kan", "convert", "--model", model, "--output", kan.toString());
+            assertEquals(0, c.code(), c.err());
+            Path in = Path.of(model).getFileName().toString().equals("model") ? Path.of(model).resolveSibling("inputs.csv") : Path.of(model, "inputs.csv");
+            Result a = run("kan", "predict", "--model", model, "--input", in.toString());
+            Result b = run("kan", "predict", "--model", kan.toString(), "--input", in.toString());
+            assertEquals(0, b.code(), b.err());
+            assertEquals(a.out(), b.out(), model);
+        }
+    }
+
+    @Test
+    void badInputGivesErrorsNamingTheCause() throws Exception {
+        Path model = pykan("toy_exp_sin");
+        Path wide = Files.writeString(tmp.resolve("wide.csv"), "0.1,0.2,0.3\n");
+        Result r = run("kan", "predict", "--model", model.toString(), "--input", wide.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("row 1 has 3 values, the model takes 2"), r.err());
+
+        Path text = Files.writeString(tmp.resolve("text.csv"), "0.1,0.2\n0.3,abc\n");
+        r = run("kan", "predict", "--model", model.toString(), "--input", text.toString());
+        assertTrue(r.err().contains("text.csv:2: column 2: 'abc' is not a number"), r.err());
+
+        r = run("kan", "predict", "--model", tmp.resolve("nothing").toString(), "--input", text.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("nothing") && r.err().contains("no such file"), r.err());
+
+        r = run("kan", "predict", "--model", model.toString(), "--input", tmp.resolve("missing.csv").toString());
+        assertTrue(r.err().contains("missing.csv"), r.err());
+
+        // an unknown symbolic function in the config
+        Path dir = SharedData.file("kan/pykan/toy_exp_sin_symbolic");
+        Files.writeString(tmp.resolve("m_config.yml"), Files.readString(dir.resolve("model_config.yml")).replaceFirst("- - exp", "- - bessel"));
+        Files.copy(dir.resolve("model_state"), tmp.resolve("m_state"));
+        r = run("kan", "info", "--model", tmp.resolve("m").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("symbolic.funs_name.0[1][0]") && r.err().contains("'bessel'"), r.err());
+
+        // a corrupted (truncated) state file
+        Files.writeString(tmp.resolve("c_config.yml"), Files.readString(dir.resolve("model_config.yml")));
+        byte[] state = Files.readAllBytes(dir.resolve("model_state"));
+        Files.write(tmp.resolve("c_state"), java.util.Arrays.copyOf(state, state.length / 2));
+        r = run("kan", "info", "--model", tmp.resolve("c").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("c_state"), r.err());
+
+        // the state file missing
+        Files.writeString(tmp.resolve("d_config.yml"), Files.readString(dir.resolve("model_config.yml")));
+        r = run("kan", "info", "--model", tmp.resolve("d").toString());
+        assertTrue(r.err().contains("d_state") && r.err().contains("missing pykan state file"), r.err());
+    }
+}
