@@ -2,6 +2,9 @@ package dev.panamax.llm;
 
 import dev.panamax.io.FormatException;
 import dev.panamax.kernel.KernelProvider;
+import dev.panamax.tokenizer.StreamDecoder;
+import dev.panamax.tokenizer.Tokenizer;
+import dev.panamax.tokenizer.Tokenizers;
 
 import java.nio.file.Path;
 
@@ -21,13 +24,15 @@ public final class LanguageModel implements AutoCloseable {
     private final String format;
     private final Transformer transformer;
     private final AutoCloseable resources;
+    private final Tokenizer tokenizer; // null when none was found
     private volatile boolean closed;
 
-    private LanguageModel(Path source, String format, Transformer transformer, AutoCloseable resources) {
+    private LanguageModel(Path source, String format, Transformer transformer, AutoCloseable resources, Tokenizer tokenizer) {
         this.source = source;
         this.format = format;
         this.transformer = transformer;
         this.resources = resources;
+        this.tokenizer = tokenizer;
     }
 
     /**
@@ -36,10 +41,35 @@ public final class LanguageModel implements AutoCloseable {
      * {@code .safetensors} under Meta's names, {@code n_future_tokens} heads included); a Hugging
      * Face Llama folder ({@code config.json} with safetensors). An unknown format is named in the
      * {@link FormatException}.
+     *
+     * <p>A tokenizer beside the weights ({@code tokenizer.json}, {@code tokenizer.model} or
+     * {@code tokenizer.bin}) is loaded too; when the model's own files name no BOS or stop ids, the
+     * tokenizer's are used (llama2.c models keep run.c's: BOS 1, stop on 1).
      */
     public static LanguageModel load(Path path) {
         ModelLoader.Loaded l = ModelLoader.load(path);
-        return new LanguageModel(path, l.format(), new Transformer(l.config(), l.weights(), KernelProvider.kernels()), l.resources());
+        try {
+            Tokenizer tok = Tokenizers.load(path).orElse(null);
+            ModelConfig config = l.config();
+            if (tok != null && !l.format().equals("llama2.c")) config = withSpecialIds(config, tok);
+            return new LanguageModel(path, l.format(), new Transformer(config, l.weights(), KernelProvider.kernels()), l.resources(), tok);
+        } catch (RuntimeException e) {
+            try {
+                l.resources().close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** BOS from the config, else the tokenizer's; stop ids from both. */
+    private static ModelConfig withSpecialIds(ModelConfig c, Tokenizer tok) {
+        int bos = c.bosId() >= 0 ? c.bosId() : tok.bos().orElse(-1);
+        java.util.TreeSet<Integer> stops = new java.util.TreeSet<>(tok.stopIds());
+        for (int s : c.stopIds()) stops.add(s);
+        return new ModelConfig(c.dim(), c.hiddenDim(), c.layers(), c.heads(), c.kvHeads(), c.vocabSize(), c.seqLen(), c.normEps(),
+                c.ropeTheta(), c.ropeInterleaved(), c.futureTokens(), bos, stops.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /**
@@ -47,7 +77,7 @@ public final class LanguageModel implements AutoCloseable {
      * the model (may be null).
      */
     public static LanguageModel of(ModelConfig config, ModelWeights weights, AutoCloseable resources) {
-        return new LanguageModel(null, "memory", new Transformer(config, weights, KernelProvider.kernels()), resources);
+        return new LanguageModel(null, "memory", new Transformer(config, weights, KernelProvider.kernels()), resources, null);
     }
 
     public ModelConfig config() { return transformer.config; }
@@ -59,7 +89,10 @@ public final class LanguageModel implements AutoCloseable {
     public Path source() { return source; }
 
     /** Whether text prompts and text output are available (a tokenizer was found beside the model). */
-    public boolean hasTokenizer() { return false; }
+    public boolean hasTokenizer() { return tokenizer != null; }
+
+    /** The model's tokenizer, if one was found. */
+    public java.util.Optional<Tokenizer> tokenizer() { return java.util.Optional.ofNullable(tokenizer); }
 
     /** Generates after the prompt text, tokenized with the model's tokenizer. */
     public GenerateResult generate(String prompt, GenerateOptions options) {
@@ -68,8 +101,10 @@ public final class LanguageModel implements AutoCloseable {
 
     /** As {@link #generate(String, GenerateOptions)}, streaming each token's text to {@code listener}. */
     public GenerateResult generate(String prompt, GenerateOptions options, TokenListener listener) {
-        throw new IllegalArgumentException("model " + source + " has no tokenizer (tokenizer.json, tokenizer.model or"
-                + " tokenizer.bin beside it): give prompt ids instead of text");
+        if (tokenizer == null)
+            throw new IllegalArgumentException("model " + source + " has no tokenizer (tokenizer.json, tokenizer.model or"
+                    + " tokenizer.bin beside it): give prompt ids instead of text");
+        return generate(tokenizer.encode(prompt), options, listener);
     }
 
     /** Generates after the prompt ids (the model's BOS is put first when the options ask). */
@@ -101,16 +136,32 @@ public final class LanguageModel implements AutoCloseable {
                 throw new IllegalArgumentException("draft heads must lie in 1.." + extra + " for this model, is " + drafts);
         }
 
+        // Text: the stream decoder sees the prompt first (some tokenizers render a token differently
+        // at the start of a text), then each token as it becomes final.
+        StreamDecoder text = tokenizer == null ? null : tokenizer.streamDecoder();
+        if (text != null) for (int id : prompt) text.next(id);
+        StringBuilder generated = new StringBuilder();
+        java.util.function.IntFunction<String> pieces = text == null ? null : id -> {
+            String piece = text.next(id);
+            generated.append(piece);
+            return piece;
+        };
+
         long t0 = System.nanoTime();
         Generator g = new Generator(transformer, options.maxTokens(), options.temperature(), options.topP(),
-                options.seed(), drafts, options.stopTokens(), listener, null);
+                options.seed(), drafts, options.stopTokens(), listener, pieces);
         g.run(prompt);
+        if (text != null) {
+            String rest = text.flush();
+            generated.append(rest);
+            if (listener != null && !rest.isEmpty()) listener.onToken(-1, rest);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         int[] ids = g.ids();
         double tps = seconds > 0 ? ids.length / seconds : 0;
         double perForward = g.forwardPasses() == 0 ? 0 : (double) ids.length / g.forwardPasses();
         double rate = g.drafted() == 0 ? 0 : (double) g.accepted() / g.drafted();
-        return new GenerateResult(prompt, ids, "", tps, g.forwardPasses(), perForward, rate, decoder.id(), drafts);
+        return new GenerateResult(prompt, ids, generated.toString(), tps, g.forwardPasses(), perForward, rate, decoder.id(), drafts);
     }
 
     @Override public void close() {
