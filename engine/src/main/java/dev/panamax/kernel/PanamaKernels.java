@@ -164,6 +164,31 @@ final class PanamaKernels implements Kernels {
         return m;
     }
 
+    /** Sums a segment of floats with four vector accumulators per thread: the read-bandwidth probe. */
+    float sumFloats(MemorySegment seg) {
+        long floats = seg.byteSize() / 4;
+        int chunks = (int) Math.max(1, Math.min(pool.threads() * 8L, floats / (1 << 16)));
+        long per = (floats / chunks + 4L * L - 1) / (4L * L) * (4L * L);
+        float[] partial = new float[chunks];
+        pool.parallelFor(chunks, c -> {
+            long from = Math.min(floats, c * per), to = c == chunks - 1 ? floats : Math.min(floats, from + per);
+            FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+            long i = from;
+            for (; i + 4L * L <= to; i += 4L * L) {
+                s0 = s0.add(FloatVector.fromMemorySegment(F, seg, 4 * i, LE));
+                s1 = s1.add(FloatVector.fromMemorySegment(F, seg, 4 * (i + L), LE));
+                s2 = s2.add(FloatVector.fromMemorySegment(F, seg, 4 * (i + 2L * L), LE));
+                s3 = s3.add(FloatVector.fromMemorySegment(F, seg, 4 * (i + 3L * L), LE));
+            }
+            float s = sumLanes(s0.add(s1).add(s2.add(s3)), new float[L]);
+            for (; i < to; i++) s += seg.get(F32_LE, 4 * i);
+            partial[c] = s;
+        });
+        float s = 0f;
+        for (float v : partial) s += v;
+        return s;
+    }
+
     // ---------------------------------------------------------------- vector helpers
 
     @Override
