@@ -79,7 +79,7 @@ final class PanamaKernels implements Kernels {
         int tiles = (outDim + TILE - 1) / TILE;
         long fmas = (long) rows * outDim * in;
         // A few chunks per thread, so a thread slowed by a neighbour on a shared machine does not hold the rest back.
-        int chunks = fmas < PARALLEL_MIN_FMAS ? 1 : Math.min(tiles, pool.threads() * 4);
+        int chunks = fmas < PARALLEL_MIN_FMAS || !pool.canShare(seg) ? 1 : Math.min(tiles, pool.threads() * 4);
         int tilesPerChunk = (tiles + chunks - 1) / chunks;
         int used = (tiles + tilesPerChunk - 1) / tilesPerChunk;
         pool.parallelFor(used, c -> {
@@ -167,7 +167,7 @@ final class PanamaKernels implements Kernels {
     /** Sums a segment of floats with four vector accumulators per thread: the read-bandwidth probe. */
     float sumFloats(MemorySegment seg) {
         long floats = seg.byteSize() / 4;
-        int chunks = (int) Math.max(1, Math.min(pool.threads() * 8L, floats / (1 << 16)));
+        int chunks = !pool.canShare(seg) ? 1 : (int) Math.max(1, Math.min(pool.threads() * 8L, floats / (1 << 16)));
         long per = (floats / chunks + 4L * L - 1) / (4L * L) * (4L * L);
         float[] partial = new float[chunks];
         pool.parallelFor(chunks, c -> {

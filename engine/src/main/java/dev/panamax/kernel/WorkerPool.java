@@ -94,6 +94,14 @@ public final class WorkerPool {
     /** The pool the kernels use, sized to the cores ({@code -Dpanamax.threads} overrides). */
     public static WorkerPool shared() { return SHARED; }
 
+    /**
+     * Whether the workers may read {@code seg}: false for a segment of a confined arena, which only
+     * its owner thread may touch. Kernels then run such a call on the calling thread alone.
+     */
+    public boolean canShare(java.lang.foreign.MemorySegment seg) {
+        return workers.length == 0 || seg.isAccessibleBy(workers[0]);
+    }
+
     /** Threads that run a call, the caller included. */
     public int threads() { return workers.length + 1; }
 

@@ -97,6 +97,18 @@ class PanamaKernelsTest {
     }
 
     @Test
+    void weightsOfAConfinedArenaWork() {
+        Random rnd = new Random(8);
+        try (Arena confined = Arena.ofConfined()) {
+            Tensor w = Tensor.allocate(confined, "w", DType.F32, 300, 301); // large enough to want threads
+            for (long i = 0; i < 300L * 301; i++) w.setFloat(i, (float) rnd.nextGaussian());
+            float[] x = random(rnd, 2 * 301), out = new float[2 * 300];
+            PANAMA.matmul(x, 2, w, out);
+            assertMatmulClose(x, 2, w, out, "confined arena");
+        }
+    }
+
+    @Test
     void resultsDoNotChangeAsTheJitCompiles() {
         Random rnd = new Random(3);
         Tensor w = weight(rnd, DType.BF16, 9, 37);
