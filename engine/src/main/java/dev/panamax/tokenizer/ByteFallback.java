@@ -4,7 +4,13 @@ package dev.panamax.tokenizer;
 final class ByteFallback {
     private ByteFallback() {}
 
-    static String piece(int b) { return String.format("<0x%02X>", b); }
+    private static final String[] PIECES = new String[256];
+    static {
+        for (int b = 0; b < 256; b++) PIECES[b] = "<0x" + Character.toUpperCase(Character.forDigit(b >> 4, 16))
+                + Character.toUpperCase(Character.forDigit(b & 15, 16)) + ">";
+    }
+
+    static String piece(int b) { return PIECES[b]; }
 
     /** The byte a piece stands for, or -1 when it is not a byte piece. */
     static int parse(byte[] p) {

@@ -87,7 +87,7 @@ final class HfPipeline {
                 };
             }
             case "Metaspace" -> {
-                char replacement = n.path("replacement").asText("\u2581").charAt(0);
+                char replacement = replacement(file, n, where);
                 String scheme = n.has("prepend_scheme") ? n.get("prepend_scheme").asText()
                         : n.path("add_prefix_space").asBoolean(true) ? "always" : "never";
                 boolean splitWords = n.path("split").asBoolean(true);
@@ -234,7 +234,7 @@ final class HfPipeline {
                 steps.add((v, atStart) -> v instanceof String s ? p.matcher(s).replaceAll(content) : v);
             }
             case "Metaspace" -> {
-                char replacement = n.path("replacement").asText("\u2581").charAt(0);
+                char replacement = replacement(file, n, where);
                 String scheme = n.has("prepend_scheme") ? n.get("prepend_scheme").asText()
                         : n.path("add_prefix_space").asBoolean(true) ? "always" : "never";
                 boolean strip = !scheme.equals("never");
@@ -261,6 +261,12 @@ final class HfPipeline {
     }
 
     // ---------------------------------------------------------------- JSON helpers
+
+    private static char replacement(Path file, JsonNode n, String where) {
+        String r = n.path("replacement").asText("\u2581");
+        if (r.length() != 1) throw new FormatException(file, where + ".replacement", "must be one character, got '" + r + "'");
+        return r.charAt(0);
+    }
 
     static String type(Path file, JsonNode n, String where) {
         JsonNode t = n.get("type");

@@ -46,7 +46,7 @@ final class Llama2cTokenizer implements Tokenizer {
         ids = new HashMap<>(n * 2);
         for (int i = 0; i < n; i++) ids.putIfAbsent(latin1(pieces[i]), i);
         spaceId = ids.getOrDefault(" ", -1);
-        for (int b = 0; b < 256; b++) byteIds[b] = ids.getOrDefault(String.format("<0x%02X>", b), 0);
+        for (int b = 0; b < 256; b++) byteIds[b] = ids.getOrDefault(ByteFallback.piece(b), 0);
 
         // The merge priority of a piece is the rank of its score, highest first; equal scores
         // share a rank so that position alone breaks the tie, as run.c's strict '>' does.

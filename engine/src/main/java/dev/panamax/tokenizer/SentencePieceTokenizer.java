@@ -80,7 +80,7 @@ final class SentencePieceTokenizer implements Tokenizer {
         int[] rank = ScoreRanks.denseDescending(scores);
         merges = new PairMerges(n * 4);
         for (int t = 0; t < n; t++) {
-            if (types[t] != NORMAL || normalIds.get(pieces[t]) != t) continue;
+            if (types[t] != NORMAL || pieces[t].length() < 2 || normalIds.get(pieces[t]) != t) continue;
             String s = pieces[t];
             for (int k = s.offsetByCodePoints(0, 1); k < s.length(); k = s.offsetByCodePoints(k, 1)) {
                 Integer left = normalIds.get(s.substring(0, k)), right = normalIds.get(s.substring(k));
