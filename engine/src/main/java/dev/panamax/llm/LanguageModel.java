@@ -82,6 +82,9 @@ public final class LanguageModel implements AutoCloseable {
 
     public ModelConfig config() { return transformer.config; }
 
+    /** The forward pass, for {@link StepTimer}. */
+    Transformer transformer() { return transformer; }
+
     /** "llama2.c", "meta", "huggingface" or "memory". */
     public String format() { return format; }
 

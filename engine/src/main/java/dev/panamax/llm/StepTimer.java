@@ -1,0 +1,68 @@
+package dev.panamax.llm;
+
+/**
+ * Times the passes a decoding step is made of, on a loaded model, without the decoder around them:
+ * what {@code panamax bench mtp} needs for its verify-cost curve (the time of a k-row pass against
+ * a 1-row pass). Every pass starts from the same cached prefix and leaves it as it was, so each
+ * measurement sees the same attention length.
+ *
+ * <p>Owns one session: use it from one thread.
+ */
+public final class StepTimer {
+    private final Transformer model;
+    private final Session session;
+    private final int prefix;
+    private final int[] tokens;
+
+    /**
+     * @param model   a loaded model
+     * @param prefix  positions cached before every timed pass (at least 1)
+     * @param maxRows the most rows a timed pass may have
+     */
+    public StepTimer(LanguageModel model, int prefix, int maxRows) {
+        this.model = model.transformer();
+        ModelConfig c = this.model.config;
+        if (prefix < 1 || maxRows < 1 || (long) prefix + maxRows > c.seqLen())
+            throw new IllegalArgumentException("prefix " + prefix + " and " + maxRows + " rows must be >= 1 and fit the context of " + c.seqLen());
+        this.prefix = prefix;
+        int rows = Math.max(maxRows, c.futureTokens());
+        session = this.model.newSession(prefix + maxRows, rows, c.futureTokens());
+        tokens = new int[Math.max(prefix, rows)];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = (int) ((i * 7919L + 3) % c.vocabSize()); // fixed, varied ids
+        // Cache the prefix in every block, a pass of at most `rows` rows at a time: keys and values only.
+        for (int off = 0; off < prefix; ) {
+            int n = Math.min(rows, prefix - off);
+            this.model.trunk(session, tokens, off, n);
+            for (int h = 0; h < c.futureTokens(); h++) this.model.head(session, h, n, n, 0);
+            session.advance(n);
+            off += n;
+        }
+    }
+
+    /**
+     * Nanoseconds of one verify pass of {@code rows} rows: the trunk, head 1 and the unembedding over
+     * every row, as the mtp decoder runs it (and, for 1 row, as the ntp decoder does).
+     */
+    public long verifyNanos(int rows) {
+        session.rollback(prefix);
+        long t0 = System.nanoTime();
+        model.trunk(session, tokens, 0, rows);
+        model.head(session, 0, rows, 0, 0);
+        model.unembed(session, rows);
+        return System.nanoTime() - t0;
+    }
+
+    /**
+     * Nanoseconds of the drafting that follows a verify pass in the mtp decoder: heads 2..n over the
+     * last accepted row, and their logits in one unembedding. Call after {@link #verifyNanos}, whose
+     * trunk output it reads. Zero for a model without extra heads.
+     */
+    public long draftNanos() {
+        int drafts = model.config.futureTokens() - 1;
+        if (drafts == 0) return 0;
+        long t0 = System.nanoTime();
+        for (int j = 1; j <= drafts; j++) model.head(session, j, 1, 0, j - 1);
+        model.unembed(session, drafts);
+        return System.nanoTime() - t0;
+    }
+}
