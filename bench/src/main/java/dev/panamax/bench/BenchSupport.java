@@ -1,0 +1,111 @@
+package dev.panamax.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.panamax.kernel.KernelProvider;
+import dev.panamax.kernel.MemoryProbe;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** What the end-to-end benches share: JSON output, the machine's description, progress, temp folders. */
+final class BenchSupport {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private BenchSupport() {}
+
+    /** The machine the figures belong to: CPU, cores, JDK, kernels and their vector width. */
+    static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpu", cpuModel());
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("jdk", System.getProperty("java.vm.name") + " " + Runtime.version());
+        m.put("kernels", KernelProvider.kernels().name());
+        m.put("vector_bits", KernelProvider.vectorBits());
+        m.put("threads", KernelProvider.pool().threads());
+        return m;
+    }
+
+    private static String cpuModel() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().orElse(System.getProperty("os.arch"));
+        } catch (IOException | UncheckedIOException e) {
+            return System.getProperty("os.arch");
+        }
+    }
+
+    /**
+     * The read-bandwidth ceiling in GB/s: the kernels' own streaming read ({@link MemoryProbe}) over a
+     * buffer of {@code mib} MiB of ones, median of 7 passes after a warm-up one.
+     */
+    static double readGbps(long mib) {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buf = arena.allocate(mib << 20, 64);
+            float[] ones = new float[1 << 18];
+            Arrays.fill(ones, 1f);
+            for (long off = 0; off < buf.byteSize(); off += 4L * ones.length)
+                MemorySegment.copy(ones, 0, buf, ValueLayout.JAVA_FLOAT_UNALIGNED, off, (int) Math.min(ones.length, (buf.byteSize() - off) / 4));
+            double[] gbps = new double[7];
+            float sum = MemoryProbe.sumFloats(buf);
+            for (int i = 0; i < gbps.length; i++) {
+                long t0 = System.nanoTime();
+                sum += MemoryProbe.sumFloats(buf);
+                gbps[i] = buf.byteSize() / (double) (System.nanoTime() - t0);
+            }
+            if (!(sum > 0)) throw new IllegalStateException("read-bandwidth probe summed " + sum + " over a buffer of ones");
+            Arrays.sort(gbps);
+            return gbps[gbps.length / 2];
+        }
+    }
+
+    /** A progress bar on stderr, so that stdout keeps only the result. */
+    static ProgressBar progress(String task, long steps) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).continuousUpdate().build();
+    }
+
+    static Path tempFolder() {
+        try {
+            return Files.createTempDirectory("panamax-bench-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating a temporary folder", e);
+        }
+    }
+
+    /** Deletes a folder and everything under it; best effort, so a failure never hides the bench's own error. */
+    static void deleteTree(Path folder) {
+        if (folder == null || !Files.exists(folder)) return;
+        try (Stream<Path> all = Files.walk(folder)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    System.err.println("panamax bench: could not delete " + p + ": " + e.getMessage());
+                }
+            });
+        } catch (IOException e) {
+            System.err.println("panamax bench: could not delete " + folder + ": " + e.getMessage());
+        }
+    }
+
+    /** Rounds for display and JSON: figures carry noise far above 4 significant digits. */
+    static double round(double v, int digits) {
+        if (!Double.isFinite(v) || v == 0) return v;
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(digits)).doubleValue();
+    }
+}

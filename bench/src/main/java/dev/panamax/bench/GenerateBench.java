@@ -1,0 +1,235 @@
+package dev.panamax.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.panamax.llm.GenerateOptions;
+import dev.panamax.llm.GenerateResult;
+import dev.panamax.llm.LanguageModel;
+import dev.panamax.tensor.DType;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code panamax bench generate}: next-token decoding speed on random-weight models against the
+ * machine's read bandwidth, and against PyTorch eager on the same files.
+ *
+ * <p>Decoding one token streams every weight once, so a decoder's ceiling is the memory's read
+ * bandwidth: {@code bandwidth_efficiency} = weight bytes per token × tokens/s ÷ {@code read_gbps},
+ * the bandwidth a vector streaming read reaches in the same run.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = {"Greedy next-token decoding speed on random-weight models written to a temporary folder"
+                + " (llama2.c stories shapes; llama2.c .bin F32 and Meta params.json + model.safetensors F32 and BF16),"
+                + " against the read bandwidth measured in the same run and against PyTorch eager on the same files.",
+                "Progress goes to stderr; the folder is deleted at the end."})
+public final class GenerateBench implements Callable<Integer> {
+
+    /** The files a model is benchmarked in. */
+    enum Variant {
+        LLAMA2C("llama2.c", DType.F32), META_F32("meta", DType.F32), META_BF16("meta", DType.BF16);
+
+        final String format;
+        final DType dtype;
+
+        Variant(String format, DType dtype) { this.format = format; this.dtype = dtype; }
+
+        String id() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
+
+        static Variant parse(String s) {
+            for (Variant v : values()) if (v.id().equalsIgnoreCase(s.trim())) return v;
+            throw new IllegalArgumentException("unknown variant '" + s + "' (use llama2c, meta-f32, meta-bf16)");
+        }
+    }
+
+    @Option(names = "--sizes", paramLabel = "LIST", defaultValue = "15M,110M",
+            description = "model shapes, from tiny, 15M, 110M, 350M (default ${DEFAULT-VALUE})")
+    String sizes;
+
+    @Option(names = "--variants", paramLabel = "LIST", defaultValue = "llama2c,meta-f32,meta-bf16",
+            description = "files to write per shape: llama2c (F32), meta-f32, meta-bf16 (default ${DEFAULT-VALUE})")
+    String variants;
+
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "64", description = "tokens generated per run (default ${DEFAULT-VALUE})")
+    int tokens;
+
+    @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "8", description = "prompt length in ids (default ${DEFAULT-VALUE})")
+    int promptTokens;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "2", description = "timed runs per model, the fastest counts (default ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--torch", paramLabel = "auto|off", defaultValue = "auto",
+            description = "compare with PyTorch eager when the Python has torch (default ${DEFAULT-VALUE})")
+    String torch;
+
+    @Option(names = "--python", paramLabel = "PATH", defaultValue = "/usr/bin/python3", description = "Python for the torch comparison (default ${DEFAULT-VALUE})")
+    Path python;
+
+    @Option(names = "--torch-threads", paramLabel = "N", defaultValue = "2", description = "PyTorch threads (default ${DEFAULT-VALUE})")
+    int torchThreads;
+
+    @Option(names = "--bandwidth-mib", paramLabel = "MIB", defaultValue = "256",
+            description = "buffer of the read-bandwidth probe; keep it far above the L3 (default ${DEFAULT-VALUE})")
+    long bandwidthMib;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the random weights (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--json", description = "print one JSON object instead of a table")
+    boolean json;
+
+    @Override public Integer call() throws Exception {
+        if (tokens < 2) throw new IllegalArgumentException("--tokens must be >= 2, is " + tokens);
+        if (promptTokens < 1) throw new IllegalArgumentException("--prompt-tokens must be >= 1, is " + promptTokens);
+        if (repeats < 1) throw new IllegalArgumentException("--repeats must be >= 1, is " + repeats);
+        if (!torch.equals("auto") && !torch.equals("off")) throw new IllegalArgumentException("--torch must be auto or off, is " + torch);
+        List<RandomModelWriter.Shape> shapes = RandomModelWriter.shapes(sizes);
+        List<Variant> vs = new ArrayList<>();
+        for (String v : variants.split(",")) if (!v.isBlank()) vs.add(Variant.parse(v));
+        Map<String, Object> report = run(shapes, vs);
+        print(report, System.out);
+        return 0;
+    }
+
+    Map<String, Object> run(List<RandomModelWriter.Shape> shapes, List<Variant> vs) {
+        Path folder = BenchSupport.tempFolder();
+        try (ProgressBar bar = BenchSupport.progress("bench generate", 2 + (long) shapes.size() * vs.size() * 3)) {
+            bar.setExtraMessage("read bandwidth");
+            double gbpsBefore = BenchSupport.readGbps(bandwidthMib);
+            bar.step();
+            TorchRunner t = torch.equals("off") ? null : TorchRunner.find(python, folder);
+
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (RandomModelWriter.Shape shape : shapes)
+                for (Variant v : vs) {
+                    rows.add(benchOne(folder, shape, v, t, bar));
+                }
+            bar.setExtraMessage("read bandwidth");
+            double gbpsAfter = BenchSupport.readGbps(bandwidthMib);
+            bar.step();
+            double gbps = Math.max(gbpsBefore, gbpsAfter);
+            for (Map<String, Object> row : rows) {
+                double achieved = (double) row.get("achieved_gbps");
+                row.put("bandwidth_efficiency", gbps > 0 ? BenchSupport.round(achieved / gbps, 3) : null);
+            }
+
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("bench", "generate");
+            report.put("machine", BenchSupport.machine());
+            report.put("read_gbps", BenchSupport.round(gbps, 4));
+            report.put("read_gbps_probes", List.of(BenchSupport.round(gbpsBefore, 4), BenchSupport.round(gbpsAfter, 4)));
+            report.put("prompt_tokens", promptTokens);
+            report.put("tokens", tokens);
+            report.put("repeats", repeats);
+            Map<String, Object> torchInfo = new LinkedHashMap<>();
+            torchInfo.put("available", t != null && t.available());
+            torchInfo.put("version", t == null ? null : t.version);
+            torchInfo.put("threads", torchThreads);
+            torchInfo.put("skipped_because", t == null ? "--torch off" : t.unavailable);
+            report.put("torch", torchInfo);
+            report.put("models", rows);
+            return report;
+        } finally {
+            BenchSupport.deleteTree(folder);
+        }
+    }
+
+    private Map<String, Object> benchOne(Path folder, RandomModelWriter.Shape shape, Variant v, TorchRunner t, ProgressBar bar) {
+        String label = shape.name() + " " + v.id();
+        bar.setExtraMessage("writing " + label);
+        Path path;
+        if (v == Variant.LLAMA2C) {
+            path = folder.resolve(shape.name() + ".bin");
+            RandomModelWriter.writeLlama2c(path, shape, seed);
+        } else {
+            path = folder.resolve(shape.name() + "-" + v.dtype.name().toLowerCase(Locale.ROOT));
+            RandomModelWriter.writeMeta(path, shape, v.dtype, seed);
+        }
+        bar.step();
+
+        bar.setExtraMessage("panamax " + label);
+        int[] prompt = new int[promptTokens];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = 2 + (i * 37 + 11) % (shape.vocab() - 2); // never BOS/stop 1
+        Decode best = null;
+        int[] modelPrompt;
+        try (LanguageModel model = LanguageModel.load(path)) {
+            GenerateOptions options = GenerateOptions.greedy().maxTokens(tokens).decoder(GenerateOptions.Decoder.NTP);
+            decode(model, prompt, options.maxTokens(Math.min(tokens, 8))); // warm-up: the JIT compiles the kernels
+            for (int r = 0; r < repeats; r++) {
+                Decode d = decode(model, prompt, options);
+                if (best == null || d.tokensPerSecond > best.tokensPerSecond) best = d;
+            }
+            modelPrompt = best.result.promptIds();
+        }
+        bar.step();
+
+        long bytes = shape.bytesPerToken(v.dtype);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("size", shape.name());
+        row.put("params", shape.params());
+        row.put("format", v.format);
+        row.put("dtype", v.dtype.name());
+        row.put("weight_bytes_per_token", bytes);
+        row.put("generated", best.result.ids().length);
+        row.put("tokens_per_second", BenchSupport.round(best.tokensPerSecond, 4));
+        row.put("achieved_gbps", BenchSupport.round(bytes * best.tokensPerSecond / 1e9, 4));
+
+        bar.setExtraMessage("torch " + label);
+        if (t != null && t.available()) {
+            JsonNode out = t.generate(path, modelPrompt, tokens, torchThreads, repeats);
+            double tps = out.path("tokens_per_second").asDouble();
+            int[] ids = new int[out.path("ids").size()];
+            for (int i = 0; i < ids.length; i++) ids[i] = out.path("ids").get(i).asInt();
+            row.put("torch_tokens_per_second", BenchSupport.round(tps, 4));
+            row.put("torch_ratio", tps > 0 ? BenchSupport.round(best.tokensPerSecond / tps, 3) : null);
+            row.put("torch_same_ids", Arrays.equals(ids, best.result.ids()));
+        } else {
+            row.put("torch_tokens_per_second", null);
+            row.put("torch_ratio", null);
+            row.put("torch_same_ids", null);
+        }
+        bar.step();
+        BenchSupport.deleteTree(path); // a 110M model is 440 MB: keep the folder small
+        return row;
+    }
+
+    private record Decode(GenerateResult result, double tokensPerSecond) {}
+
+    /** Greedy decoding; tokens/s over the steps after the first token, so the prompt's pass is not counted. */
+    private static Decode decode(LanguageModel model, int[] prompt, GenerateOptions options) {
+        long[] times = new long[options.maxTokens()];
+        int[] n = {0};
+        GenerateResult r = model.generate(prompt, options, (id, text) -> times[n[0]++] = System.nanoTime());
+        double tps = n[0] >= 2 ? (n[0] - 1) / ((times[n[0] - 1] - times[0]) / 1e9) : r.tokensPerSecond();
+        return new Decode(r, tps);
+    }
+
+    private void print(Map<String, Object> report, PrintStream out) throws Exception {
+        if (json) {
+            out.println(BenchSupport.JSON.writeValueAsString(report));
+            return;
+        }
+        out.printf(Locale.ROOT, "read bandwidth: %.1f GB/s (vector streaming read, %d MiB)%n", (double) report.get("read_gbps"), bandwidthMib);
+        out.printf(Locale.ROOT, "%-6s %-9s %-5s %10s %9s %8s %7s %10s %7s%n",
+                "size", "format", "dtype", "MB/token", "tok/s", "GB/s", "eff.", "torch t/s", "ratio");
+        @SuppressWarnings("unchecked") List<Map<String, Object>> rows = (List<Map<String, Object>>) report.get("models");
+        for (Map<String, Object> r : rows)
+            out.printf(Locale.ROOT, "%-6s %-9s %-5s %10.1f %9.1f %8.2f %7s %10s %7s%n", r.get("size"), r.get("format"), r.get("dtype"),
+                    ((long) r.get("weight_bytes_per_token")) / 1e6, (double) r.get("tokens_per_second"), (double) r.get("achieved_gbps"),
+                    r.get("bandwidth_efficiency"), r.get("torch_tokens_per_second") == null ? "-" : r.get("torch_tokens_per_second"),
+                    r.get("torch_ratio") == null ? "-" : r.get("torch_ratio"));
+        @SuppressWarnings("unchecked") Map<String, Object> torchInfo = (Map<String, Object>) report.get("torch");
+        if (!(boolean) torchInfo.get("available")) out.println("torch comparison skipped: " + torchInfo.get("skipped_because"));
+        else out.println("torch " + torchInfo.get("version") + ", " + torchThreads + " threads, eager; ratio = Panamax tok/s / torch tok/s");
+    }
+}
