@@ -164,7 +164,7 @@ public final class GenerateBench implements Callable<Integer> {
         int[] modelPrompt;
         try (LanguageModel model = LanguageModel.load(path)) {
             GenerateOptions options = GenerateOptions.greedy().maxTokens(tokens).decoder(GenerateOptions.Decoder.NTP);
-            decode(model, prompt, options.maxTokens(Math.min(tokens, 8))); // warm-up: the JIT compiles the kernels
+            decode(model, prompt, options); // warm-up: the JIT compiles the kernels, the weights' pages come in
             for (int r = 0; r < repeats; r++) {
                 Decode d = decode(model, prompt, options);
                 if (best == null || d.tokensPerSecond > best.tokensPerSecond) best = d;
