@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
  *
  * <p>Decoding one token streams every weight once, so a decoder's ceiling is the memory's read
  * bandwidth: {@code bandwidth_efficiency} = weight bytes per token × tokens/s ÷ {@code read_gbps},
- * the bandwidth a vector streaming read reaches in the same run.
+ * the bandwidth the kernels' streaming read probe ({@code MemoryProbe}) reaches in the same run.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Greedy next-token decoding speed on random-weight models written to a temporary folder"
@@ -219,7 +219,7 @@ public final class GenerateBench implements Callable<Integer> {
             out.println(BenchSupport.JSON.writeValueAsString(report));
             return;
         }
-        out.printf(Locale.ROOT, "read bandwidth: %.1f GB/s (vector streaming read, %d MiB)%n", (double) report.get("read_gbps"), bandwidthMib);
+        out.printf(Locale.ROOT, "read bandwidth: %.1f GB/s (MemoryProbe streaming read, %d MiB)%n", (double) report.get("read_gbps"), bandwidthMib);
         out.printf(Locale.ROOT, "%-6s %-9s %-5s %10s %9s %8s %7s %10s %7s%n",
                 "size", "format", "dtype", "MB/token", "tok/s", "GB/s", "eff.", "torch t/s", "ratio");
         @SuppressWarnings("unchecked") List<Map<String, Object>> rows = (List<Map<String, Object>>) report.get("models");
