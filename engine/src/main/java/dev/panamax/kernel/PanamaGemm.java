@@ -33,7 +33,10 @@ final class PanamaGemm {
             int strips = (nc + NB - 1) / NB;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                packB(b, ldb, transB, pc, kc, jc, nc, bp);
+                int jcB = jc, pcB = pc, kcB = kc;
+                int packChunks = Math.min(strips, pool.threads() * 2);
+                pool.parallelFor(packChunks, chunk -> packB(b, ldb, transB, pcB, kcB, jcB, nc,
+                        chunk * strips / packChunks, (chunk + 1) * strips / packChunks, bp));
                 int mBlocks = (m + MC - 1) / MC;
                 // With few row blocks, also split the B strips so that every thread has work.
                 int groups = Math.max(1, Math.min(strips, (pool.threads() * 4 + mBlocks - 1) / mBlocks));
@@ -70,10 +73,9 @@ final class PanamaGemm {
         }
     }
 
-    /** bp[s][p][j] = op(B)[pc + p][jc + s·NB + j], zero past the edge. */
-    private static void packB(float[] b, int ldb, boolean transB, int pc, int kc, int jc, int nc, float[] bp) {
-        int strips = (nc + NB - 1) / NB;
-        for (int s = 0; s < strips; s++) {
+    /** Strips [s0, s1) of bp[s][p][j] = op(B)[pc + p][jc + s·NB + j], zero past the edge. */
+    private static void packB(float[] b, int ldb, boolean transB, int pc, int kc, int jc, int nc, int s0, int s1, float[] bp) {
+        for (int s = s0; s < s1; s++) {
             int base = s * NB * kc, j0 = jc + s * NB, cols = Math.min(NB, nc - s * NB);
             for (int p = 0; p < kc; p++) {
                 int dst = base + p * NB;
