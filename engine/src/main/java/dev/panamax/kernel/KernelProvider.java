@@ -45,7 +45,8 @@ public final class KernelProvider {
         try {
             return new PanamaKernels(WorkerPool.shared());
         } catch (LinkageError | RuntimeException e) {
-            return scalar("the Vector API kernels failed to start: " + e);
+            Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+            return scalar("the Vector API kernels failed to start: " + cause.getMessage());
         }
     }
 
