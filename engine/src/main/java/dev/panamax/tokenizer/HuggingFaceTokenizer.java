@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -77,8 +76,7 @@ final class HuggingFaceTokenizer implements Tokenizer {
         if (!vocabNode.isObject() || vocabNode.isEmpty()) throw new FormatException(file, "model.vocab", "missing or empty");
         vocab = new HashMap<>(vocabNode.size() * 2);
         int maxId = -1;
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
             int id = checkedId(file, "model.vocab[" + e.getKey() + "]", e.getValue());
             vocab.put(e.getKey(), id);
             maxId = Math.max(maxId, id);
