@@ -2,9 +2,10 @@
 """Small random models and the reference's outputs on them, for the engine's tests (no Python at test time).
 
     /usr/bin/python3 models/make_test_vectors.py                 # random models -> engine/src/test/resources/refmodels/
-    /usr/bin/python3 models/make_test_vectors.py --bundled models/code-mtp4   # vectors for a trained model
+    /usr/bin/python3 models/make_test_vectors.py --bundled models/code-mtp4 --text "$(cat snippet.py)"
+    /usr/bin/python3 models/make_test_vectors.py --bundled models/stories260K-mtp4 --ids 1,5,50 --prompt-ids 1,5
 
-Each model folder gets `vectors.json`:
+Each model folder gets `vectors.json` (bundled models: `text` and `text_ids` too, the tokenizer's encoding):
   input_ids      token ids fed from position 0
   logits         [head][position][vocab] (all heads; head h predicts the token at position + h + 1)
   logit_positions  the positions `logits` covers (every position for the small random models)
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import torch
 
+import bpe
 from panamax_ref.export import export_hf, export_meta, load_hf, load_meta
 from panamax_ref.model import ModelArgs, Transformer
 
@@ -43,13 +45,13 @@ def randomize(model: Transformer, seed: int):
                 p.copy_(torch.randn(p.shape, generator=g) * (1.5 / math.sqrt(p.shape[1])))
 
 
-def _round(x: float) -> float:
-    return float(f"{x:.9g}")
+def _round(x: float, digits: int = 9) -> float:
+    return float(f"{x:.{digits}g}")
 
 
 @torch.no_grad()
 def vectors(model: Transformer, rope: str, input_ids: list[int], prompt: list[int], n_new: int,
-            positions: list[int] | None = None) -> dict:
+            positions: list[int] | None = None, digits: int = 9) -> dict:
     model = model.double().eval()
     logits = model(torch.tensor([input_ids]), rope)[:, 0]            # [heads, T, V]
     positions = positions if positions is not None else list(range(len(input_ids)))
@@ -65,7 +67,7 @@ def vectors(model: Transformer, rope: str, input_ids: list[int], prompt: list[in
         "vocab_size": logits.shape[2],
         "input_ids": input_ids,
         "logit_positions": positions,
-        "logits": [[[_round(v) for v in logits[h, p].tolist()] for p in positions] for h in range(logits.shape[0])],
+        "logits": [[[_round(v, digits) for v in logits[h, p].tolist()] for p in positions] for h in range(logits.shape[0])],
         "argmax": logits.argmax(-1).tolist(),
         "greedy": {"prompt_ids": prompt, "ids": ids[len(prompt):]},
         "min_greedy_margin": margin,
@@ -120,13 +122,23 @@ def random_models():
         write_vectors(folder, v, model=name, layout=layout, dtype=dtype, tolerance=1e-4)
 
 
-def bundled(folder: Path, ids: list[int], prompt: list[int], n_new: int):
+def bundled(folder: Path, ids: list[int], prompt: list[int], n_new: int, text: str | None = None):
+    """Vectors for a trained model: logits of every head at a few positions, argmax everywhere, greedy ids.
+    With `text`, ids and prompt come from the folder's tokenizer.json (and the encoding is recorded,
+    so the engine's tokenizer can be checked against it too)."""
     folder = Path(folder)
     model = load_meta(folder)
+    extra = {}
+    if text is not None:
+        tok = bpe.Tokenizer.load(folder / "tokenizer.json")
+        ids = tok.encode(text)
+        assert tok.decode(ids) == text
+        prompt = ids[: max(4, len(ids) // 3)]
+        extra = {"text": text, "text_ids": ids}
     T = len(ids)
-    positions = sorted({0, 1, T // 2, T - 2, T - 1})
-    v = vectors(model, "meta", ids, prompt, n_new, positions)
-    write_vectors(folder, v, model=folder.name, layout="meta", dtype="BF16", tolerance=1e-4)
+    positions = sorted({T // 2, T - 1})       # full-vocabulary logits at two positions keep the file small
+    v = vectors(model, "meta", ids, prompt, n_new, positions, digits=7)
+    write_vectors(folder, v, model=folder.name, layout="meta", tolerance=1e-4, **extra)
 
 
 if __name__ == "__main__":
@@ -134,10 +146,14 @@ if __name__ == "__main__":
     ap.add_argument("--bundled", type=Path, help="a trained model folder (Meta layout) to make vectors for")
     ap.add_argument("--ids", type=str, help="comma-separated input ids (bundled); default: from the tokenizer-free seed")
     ap.add_argument("--prompt-ids", type=str, help="comma-separated greedy prompt ids (bundled)")
+    ap.add_argument("--text", type=str, help="text to encode with the folder's tokenizer.json (bundled)")
     ap.add_argument("--new", type=int, default=32)
     a = ap.parse_args()
     torch.set_num_threads(1)
     if a.bundled:
-        bundled(a.bundled, [int(x) for x in a.ids.split(",")], [int(x) for x in a.prompt_ids.split(",")], a.new)
+        if a.text is not None:
+            bundled(a.bundled, [], [], a.new, a.text)
+        else:
+            bundled(a.bundled, [int(x) for x in a.ids.split(",")], [int(x) for x in a.prompt_ids.split(",")], a.new)
     else:
         random_models()

@@ -164,7 +164,7 @@ class Transformer(nn.Module):
     def trunk(self, ids: torch.Tensor, rope: str = "meta", start_pos: int = 0):
         T = ids.shape[1]
         x = self.tok_embeddings(ids)
-        cos, sin = rope_angles(self.args, torch.arange(start_pos, start_pos + T, device=ids.device), x.dtype)
+        cos, sin = rope_angles(self.args, torch.arange(start_pos, start_pos + T), x.dtype)
         cos, sin = cos.to(ids.device), sin.to(ids.device)
         for blk in self.layers[:-1]:
             x = blk(x, cos, sin, rope)

@@ -1,0 +1,78 @@
+package dev.panamax.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.panamax.SharedData;
+import dev.panamax.tokenizer.Tokenizer;
+import dev.panamax.tokenizer.Tokenizers;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The models shipped under {@code models/} against the PyTorch reference that trained them
+ * ({@code models/make_test_vectors.py --bundled}, float64 from the stored BF16/F32 weights): every
+ * head's logits at the recorded positions, greedy ids with the NTP and MTP decoders, and the
+ * tokenizer's encoding of the recorded text and of every held-out prompt.
+ */
+class BundledModelsTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path dir(String name) { return SharedData.projectRoot().resolve("models").resolve(name); }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"code-mtp4-large"})
+    void logitsAndGreedyIdsMatchTheReference(String name) throws IOException {
+        JsonNode v = JSON.readTree(dir(name).resolve("vectors.json").toFile());
+        double tol = v.get("tolerance").asDouble();
+        try (LanguageModel m = LanguageModel.load(dir(name))) {
+            ModelConfig c = m.config();
+            assertEquals(v.get("n_heads").asInt(), c.futureTokens(), name + " heads");
+            assertEquals(v.get("vocab_size").asInt(), c.vocabSize(), name + " vocabulary");
+            int[] input = ReferenceModelsTest.ints(v.get("input_ids"));
+            Transformer t = LogitsProbe.transformer(m);
+            Session s = t.newSession(input.length, input.length, c.futureTokens());
+            t.trunk(s, input, 0, input.length);
+            JsonNode positions = v.get("logit_positions");
+            for (int h = 0; h < c.futureTokens(); h++) {
+                t.head(s, h, input.length, 0, 0);
+                t.unembed(s, input.length);
+                for (int i = 0; i < positions.size(); i++) {
+                    int pos = positions.get(i).asInt();
+                    JsonNode want = v.get("logits").get(h).get(i);
+                    for (int tok = 0; tok < c.vocabSize(); tok++)
+                        assertEquals(want.get(tok).asDouble(), s.logits[pos * c.vocabSize() + tok], tol,
+                                name + " head " + (h + 1) + " position " + pos + " token " + tok);
+                }
+            }
+            int[] prompt = ReferenceModelsTest.ints(v.get("greedy").get("prompt_ids"));
+            int[] expected = ReferenceModelsTest.ints(v.get("greedy").get("ids"));
+            GenerateOptions o = GenerateOptions.greedy().addBos(false).stopTokens(false).maxTokens(expected.length);
+            assertArrayEquals(expected, m.generate(prompt, o.decoder(GenerateOptions.Decoder.NTP)).ids(), name + " ntp");
+            assertArrayEquals(expected, m.generate(prompt, o.decoder(GenerateOptions.Decoder.MTP)).ids(), name + " mtp");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"code-mtp4-large"})
+    void tokenizerEncodesLikeTheTrainer(String name) throws IOException {
+        Tokenizer tok = Tokenizers.load(dir(name)).orElseThrow(() -> new AssertionError(name + ": no tokenizer"));
+        JsonNode v = JSON.readTree(dir(name).resolve("vectors.json").toFile());
+        String text = v.get("text").asText();
+        assertArrayEquals(ReferenceModelsTest.ints(v.get("text_ids")), tok.encode(text), name + " vectors text");
+        assertEquals(text, tok.decode(tok.encode(text)));
+        List<String> prompts = Files.readAllLines(dir(name).resolve("heldout-prompts.jsonl"));
+        assertTrue(prompts.size() >= 50, name + ": at least 50 held-out prompts");
+        for (String line : prompts) {
+            JsonNode p = JSON.readTree(line);
+            assertArrayEquals(ReferenceModelsTest.ints(p.get("ids")), tok.encode(p.get("text").asText()),
+                    name + " prompt " + p.get("text").asText());
+        }
+    }
+}
