@@ -47,7 +47,14 @@ def load_any(path: Path) -> tuple[Transformer, str]:
     if (path / "params.json").exists():
         return load_meta(path, torch.float32), "meta"
     if (path / "config.json").exists():
-        return load_hf(path, torch.float32), "half"     # HF weights keep their permuted order
+        # HF stores wq/wk permuted for half-split RoPE: undo it, giving Meta's interleaved-pair order
+        m = load_hf(path, torch.float32)
+        with torch.no_grad():
+            for blk in m.layers:
+                for lin, heads in ((blk.attention.wq, m.args.n_heads), (blk.attention.wk, m.args.n_kv_heads)):
+                    rows, cols = lin.weight.shape
+                    lin.weight.copy_(lin.weight.view(heads, 2, rows // heads // 2, cols).transpose(1, 2).reshape(rows, cols))
+        return m, "meta"
     raise SystemExit(f"{path}: not a llama2.c .bin, Meta folder (params.json) or HF folder (config.json)")
 
 
@@ -143,9 +150,6 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
 
     base, rope = load_any(a.checkpoint)
-    if rope != "meta":
-        raise SystemExit("HF checkpoints: export them to the Meta layout first (their wq/wk are permuted); "
-                         "see models/README.md")
     model = with_heads(base.eval(), a.heads)
     for p in model.parameters():
         p.requires_grad_(False)

@@ -27,7 +27,7 @@ class BundledModelsTest {
     static Path dir(String name) { return SharedData.projectRoot().resolve("models").resolve(name); }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-mtp4-large"})
+    @ValueSource(strings = {"code-mtp4"})
     void logitsAndGreedyIdsMatchTheReference(String name) throws IOException {
         JsonNode v = JSON.readTree(dir(name).resolve("vectors.json").toFile());
         double tol = v.get("tolerance").asDouble();
@@ -60,7 +60,7 @@ class BundledModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-mtp4-large"})
+    @ValueSource(strings = {"code-mtp4"})
     void tokenizerEncodesLikeTheTrainer(String name) throws IOException {
         Tokenizer tok = Tokenizers.load(dir(name)).orElseThrow(() -> new AssertionError(name + ": no tokenizer"));
         JsonNode v = JSON.readTree(dir(name).resolve("vectors.json").toFile());
