@@ -2,7 +2,6 @@ package dev.panamax.kan;
 
 import dev.panamax.kernel.KernelProvider;
 
-import java.lang.foreign.Arena;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -19,32 +18,46 @@ final class Crossover {
     private static final int[] CANDIDATES = {64, 512};
     private static final Map<String, Integer> MEASURED = new ConcurrentHashMap<>();
 
-    static void apply(List<LayerPlan> plans, Arena arena) {
+    static void apply(List<LayerPlan> plans) {
         String forced = System.getProperty("panamax.kan.path", "auto");
         for (LayerPlan p : plans) {
             p.denseFrom = switch (forced) {
                 case "local" -> Integer.MAX_VALUE;
                 case "dense" -> 1;
-                default -> measuredOrNever(p, arena);
+                default -> measuredOrNever(p);
             };
+            if (!forced.equals("auto")) continue;
+            p.splitOutputs = true;
+            if (p.splittable(1)) p.splitOutputs = splitPays(p);
         }
     }
 
-    private static int measuredOrNever(LayerPlan p, Arena arena) {
+    private static int measuredOrNever(LayerPlan p) {
         // A scalar GEMM never beats the local kernels, and tiny layers are not worth timing.
         if (KernelProvider.kernels().name().equals("scalar")) return Integer.MAX_VALUE;
         if ((long) p.layer.in() * p.layer.out() < 1024) return Integer.MAX_VALUE;
         KanLayer l = p.layer;
         String key = l.in() + "x" + l.out() + "/" + l.basisCount() + "/" + l.k() + "/" + l.base();
-        return MEASURED.computeIfAbsent(key, x -> measure(p, arena));
+        return MEASURED.computeIfAbsent(key, x -> measure(p));
     }
 
-    /** The dense weights it builds go to the model's arena, and stay for later calls. */
-    private static int measure(LayerPlan p, Arena arena) {
+    /** Whether one sample runs faster with the outputs split across the pool (not on a busy machine). */
+    private static boolean splitPays(LayerPlan p) {
+        float[] x = sample(p.layer, 1);
+        float[] y = new float[p.layer.out()];
+        Runnable run = () -> { for (int i = 0; i < 20; i++) p.local(x, 1, y); };
+        p.splitOutputs = true;
+        long split = best(run);
+        p.splitOutputs = false;
+        long whole = best(run);
+        return split < whole;
+    }
+
+    private static int measure(LayerPlan p) {
         for (int batch : CANDIDATES) {
             float[] x = sample(p.layer, batch);
             long local = best(() -> p.local(x, batch, new float[batch * p.layer.out()]));
-            long dense = best(() -> p.dense(x, batch, new float[batch * p.layer.out()], arena));
+            long dense = best(() -> p.dense(x, batch, new float[batch * p.layer.out()]));
             if (dense < local) return batch;
         }
         return Integer.MAX_VALUE;
@@ -64,7 +77,7 @@ final class Crossover {
 
     private static long best(Runnable r) {
         long best = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 5; i++) {
             long t0 = System.nanoTime();
             r.run();
             best = Math.min(best, System.nanoTime() - t0);

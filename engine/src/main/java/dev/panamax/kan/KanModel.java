@@ -6,7 +6,6 @@ import dev.panamax.kernel.SplineKernels;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -29,13 +28,12 @@ import java.util.List;
  */
 public final class KanModel implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int PARALLEL_FROM = 256;
+    static final int PARALLEL_FROM = 256;
 
     private final List<KanLayer> layers;
     private final List<LayerPlan> plans;
     private final String format;
     private final Path source;
-    private final Arena arena = Arena.ofShared();
     private volatile boolean closed;
 
     public KanModel(List<KanLayer> layers, String format, Path source) {
@@ -51,7 +49,7 @@ public final class KanModel implements AutoCloseable {
         this.plans = this.layers.stream().map(l -> new LayerPlan(l, kernels)).toList();
         this.format = format;
         this.source = source;
-        Crossover.apply(plans, arena);
+        Crossover.apply(plans);
     }
 
     /**
@@ -147,7 +145,7 @@ public final class KanModel implements AutoCloseable {
     private float[] forwardChunk(float[] x, int from, int rows) {
         float[] v = from == 0 && x.length == rows * inputWidth() ? x
                 : java.util.Arrays.copyOfRange(x, from * inputWidth(), (from + rows) * inputWidth());
-        for (LayerPlan p : plans) v = p.forward(v, rows, arena);
+        for (LayerPlan p : plans) v = p.forward(v, rows);
         return v;
     }
 
@@ -159,6 +157,5 @@ public final class KanModel implements AutoCloseable {
     @Override public void close() {
         if (closed) return;
         closed = true;
-        arena.close();
     }
 }

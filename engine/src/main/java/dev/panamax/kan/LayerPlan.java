@@ -1,11 +1,9 @@
 package dev.panamax.kan;
 
+import dev.panamax.kernel.Gemm;
 import dev.panamax.kernel.KernelProvider;
+import dev.panamax.kernel.WorkerPool;
 import dev.panamax.kernel.SplineKernels;
-import dev.panamax.tensor.DType;
-import dev.panamax.tensor.Tensor;
-
-import java.lang.foreign.Arena;
 import java.util.Arrays;
 
 /**
@@ -33,7 +31,8 @@ import java.util.Arrays;
  */
 final class LayerPlan {
     private static final int TILE_FLOATS = 4096;    // local path: a tile of outputs this large stays in L1
-    private static final int DENSE_TILE = 128;
+    private static final int DENSE_TILE = 256;
+    private static final long SPLIT_FROM = 1L << 14;   // rows·in·out from which a small batch is split by outputs
 
     final KanLayer layer;
     private final int in, out, rowsPerInput, k;
@@ -42,8 +41,8 @@ final class LayerPlan {
     private final float[] subScale, subBias, nodeScale, nodeBias;
     private final SplineKernels kernels;
 
-    private volatile Tensor denseWeights;     // (out, in * rowsPerInput), the transpose of w, for Kernels.matmul
     volatile int denseFrom = Integer.MAX_VALUE;
+    volatile boolean splitOutputs = true;   // small batches on wide layers: split outputs across the pool (measured)
 
     LayerPlan(KanLayer layer, SplineKernels kernels) {
         this.layer = layer;
@@ -84,9 +83,9 @@ final class LayerPlan {
     }
 
     /** The layer on {@code rows} samples of x (rows × in): rows × nodes. */
-    float[] forward(float[] x, int rows, Arena arena) {
+    float[] forward(float[] x, int rows) {
         float[] sub = new float[rows * out];
-        if (rows >= denseFrom) dense(x, rows, sub, arena); else local(x, rows, sub);
+        if (rows >= denseFrom) dense(x, rows, sub); else local(x, rows, sub);
         if (symbolicEdges.length > 0) addSymbolic(x, rows, sub);
         for (int r = 0; r < rows; r++)
             if (!finiteRow(x, r)) {
@@ -103,9 +102,34 @@ final class LayerPlan {
         return true;
     }
 
-    /** Local path: per input i, a tile of samples each adds its k + 2 rows of w[i] into its outputs. */
+    /**
+     * Local path. A small batch on a wide layer splits its outputs across the worker pool (each
+     * worker streams its own slice of w, so batch 1 uses both cores' caches); a large batch is
+     * already split by samples in {@link KanModel#forward}.
+     */
     void local(float[] x, int rows, float[] sub) {
-        int tile = Math.clamp(TILE_FLOATS / out, 1, 64);
+        WorkerPool pool = KernelProvider.pool();
+        int slices = pool.threads();
+        if (splitOutputs && splittable(rows)) {
+            int width = (out / slices + 15) / 16 * 16;     // whole vectors per slice
+            pool.parallelFor(slices, c -> {
+                int o0 = Math.min(out, c * width), o1 = c == slices - 1 ? out : Math.min(out, o0 + width);
+                if (o1 > o0) local(x, rows, sub, o0, o1);
+            });
+        } else {
+            local(x, rows, sub, 0, out);
+        }
+    }
+
+    boolean splittable(int rows) {
+        return KernelProvider.pool().threads() > 1 && out >= 64 * KernelProvider.pool().threads()
+                && (long) rows * in * out >= SPLIT_FROM && rows < KanModel.PARALLEL_FROM;
+    }
+
+    /** Outputs [o0, o1) of the local path: per input i, a tile of samples each adds its k + 2 rows of w[i]. */
+    private void local(float[] x, int rows, float[] sub, int o0, int o1) {
+        int n = o1 - o0;
+        int tile = Math.clamp(TILE_FLOATS / n, 1, 64);
         float[] xi = new float[tile], bi = new float[tile], c = new float[k + 1], scratch = new float[k + 1];
         Knots[] knots = layer.knots();
         for (int r0 = 0; r0 < rows; r0 += tile) {
@@ -114,16 +138,16 @@ final class LayerPlan {
                 for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
                 base(xi, bi, tb);
                 Knots kn = knots[i];
-                int wi = i * rowsPerInput * out;
+                int wi = i * rowsPerInput * out + o0;
                 for (int t = 0; t < tb; t++) {
                     float v = xi[t];
                     int s = kn.span(v);
-                    int yOff = (r0 + t) * out;
+                    int yOff = (r0 + t) * out + o0;
                     if (s < 0) {
-                        kernels.accumulate(w, wi, bi[t], wi, c, 0, out, sub, yOff);
+                        kernels.accumulate(w, wi, bi[t], wi, out, c, 0, n, sub, yOff);
                     } else {
                         int start = kn.weights(v, s, c, scratch);
-                        kernels.accumulate(w, wi, bi[t], wi + (1 + start) * out, c, k + 1, out, sub, yOff);
+                        kernels.accumulate(w, wi, bi[t], wi + (1 + start) * out, out, c, k + 1, n, sub, yOff);
                     }
                 }
             }
@@ -138,9 +162,8 @@ final class LayerPlan {
         }
     }
 
-    /** Dense path: [base(X) | B(X)] for a tile of samples, times w, as one matrix product. */
-    void dense(float[] x, int rows, float[] sub, Arena arena) {
-        Tensor wt = denseWeights(arena);
+    /** Dense path: [base(X) | B(X)] for a tile of samples, times w, as one GEMM (oneDNN when present). */
+    void dense(float[] x, int rows, float[] sub) {
         int width = in * rowsPerInput;
         int tile = Math.min(DENSE_TILE, rows);
         float[] features = new float[tile * width], xi = new float[tile], bi = new float[tile],
@@ -162,25 +185,9 @@ final class LayerPlan {
                     }
                 }
             }
-            KernelProvider.kernels().matmul(features, tb, wt, y);
+            Gemm.matmul(features, w, y, tb, out, width);
             System.arraycopy(y, 0, sub, r0 * out, tb * out);
         }
-    }
-
-    private Tensor denseWeights(Arena arena) {
-        Tensor t = denseWeights;
-        if (t == null) {
-            synchronized (this) {
-                if ((t = denseWeights) == null) {
-                    int width = in * rowsPerInput;
-                    t = Tensor.allocate(arena, "kan.w", DType.F32, out, width);
-                    for (int j = 0; j < out; j++)
-                        for (int f = 0; f < width; f++) t.setFloat((long) j * width + f, w[f * out + j]);
-                    denseWeights = t;
-                }
-            }
-        }
-        return t;
     }
 
     /** Adds c·f(a·x + b) + d, summed over inputs in double, for the symbolic edges that can be non-zero. */

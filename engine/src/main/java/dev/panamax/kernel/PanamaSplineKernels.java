@@ -15,27 +15,27 @@ public final class PanamaSplineKernels implements SplineKernels {
     @Override public String name() { return "panama"; }
 
     @Override
-    public void accumulate(float[] w, int baseOff, float baseCoef, int splineOff, float[] c, int terms, int n,
+    public void accumulate(float[] w, int baseOff, float baseCoef, int splineOff, int stride, float[] c, int terms, int n,
                            float[] y, int yOff) {
-        if (terms == 4) { accumulate4(w, baseOff, baseCoef, splineOff, c, n, y, yOff); return; }
+        if (terms == 4) { accumulate4(w, baseOff, baseCoef, splineOff, stride, c, n, y, yOff); return; }
         FloatVector vb = FloatVector.broadcast(S, baseCoef);
         for (int o = 0; o < n; o += S.length()) {
             VectorMask<Float> m = S.indexInRange(o, n);
             FloatVector acc = FloatVector.fromArray(S, y, yOff + o, m);
             acc = FloatVector.fromArray(S, w, baseOff + o, m).fma(vb, acc);
             for (int j = 0; j < terms; j++)
-                acc = FloatVector.fromArray(S, w, splineOff + j * n + o, m).fma(FloatVector.broadcast(S, c[j]), acc);
+                acc = FloatVector.fromArray(S, w, splineOff + j * stride + o, m).fma(FloatVector.broadcast(S, c[j]), acc);
             acc.intoArray(y, yOff + o, m);
         }
     }
 
     /** Cubic splines (k = 3), the common case: four spline rows, coefficients held in registers. */
-    private static void accumulate4(float[] w, int baseOff, float baseCoef, int splineOff, float[] c, int n,
+    private static void accumulate4(float[] w, int baseOff, float baseCoef, int splineOff, int stride, float[] c, int n,
                                     float[] y, int yOff) {
         FloatVector vb = FloatVector.broadcast(S, baseCoef);
         FloatVector c0 = FloatVector.broadcast(S, c[0]), c1 = FloatVector.broadcast(S, c[1]),
                 c2 = FloatVector.broadcast(S, c[2]), c3 = FloatVector.broadcast(S, c[3]);
-        int r0 = splineOff, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+        int r0 = splineOff, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
         int o = 0, bound = S.loopBound(n);
         for (; o < bound; o += S.length()) {
             FloatVector acc = FloatVector.fromArray(S, y, yOff + o);

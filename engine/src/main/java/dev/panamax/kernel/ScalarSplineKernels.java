@@ -6,11 +6,11 @@ public final class ScalarSplineKernels implements SplineKernels {
     @Override public String name() { return "scalar"; }
 
     @Override
-    public void accumulate(float[] w, int baseOff, float baseCoef, int splineOff, float[] c, int terms, int n,
+    public void accumulate(float[] w, int baseOff, float baseCoef, int splineOff, int stride, float[] c, int terms, int n,
                            float[] y, int yOff) {
         for (int o = 0; o < n; o++) {
             float acc = Math.fma(baseCoef, w[baseOff + o], y[yOff + o]);
-            for (int j = 0; j < terms; j++) acc = Math.fma(c[j], w[splineOff + j * n + o], acc);
+            for (int j = 0; j < terms; j++) acc = Math.fma(c[j], w[splineOff + j * stride + o], acc);
             y[yOff + o] = acc;
         }
     }

@@ -18,10 +18,12 @@ public interface SplineKernels {
     String name();
 
     /**
-     * {@code y[yOff + o] += baseCoef * w[baseOff + o] + sum_{j < terms} c[j] * w[splineOff + j*n + o]}
+     * {@code y[yOff + o] += baseCoef * w[baseOff + o] + sum_{j < terms} c[j] * w[splineOff + j*stride + o]}
      * for {@code o < n}, as a chain of fused multiply-adds starting from y (base first, then j = 0, 1, ...).
+     * {@code stride} is the distance between consecutive rows of w (n, or more when only a slice of
+     * the outputs is updated).
      */
-    void accumulate(float[] w, int baseOff, float baseCoef, int splineOff, float[] c, int terms, int n,
+    void accumulate(float[] w, int baseOff, float baseCoef, int splineOff, int stride, float[] c, int terms, int n,
                     float[] y, int yOff);
 
     /** {@code out[outOff + i] = x / (1 + exp(-x))} for i &lt; n (SiLU, the default base function). */

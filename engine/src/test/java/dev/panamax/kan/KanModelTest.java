@@ -42,6 +42,11 @@ class KanModelTest {
     }
 
     static void assertMatchesReference(KanModel model, float[][] x, String what) {
+        assertMatchesReference(model, x, what, 2e-6);
+    }
+
+    /** abs: the absolute tolerance near 0, which grows with the number of terms a float32 output sums. */
+    static void assertMatchesReference(KanModel model, float[][] x, String what, double abs) {
         float[][] y = model.predict(x);
         for (int r = 0; r < x.length; r++) {
             double[] xr = new double[x[r].length];
@@ -51,7 +56,7 @@ class KanModelTest {
                 String where = what + " row " + r + " col " + c + " x=" + java.util.Arrays.toString(x[r]);
                 if (Double.isNaN(e[c])) assertTrue(Float.isNaN(y[r][c]), where + ": expected NaN, got " + y[r][c]);
                 else if (Double.isInfinite(e[c])) assertEquals((float) e[c], y[r][c], where);
-                else assertEquals(e[c], y[r][c], Math.max(2e-5 * Math.abs(e[c]), 2e-6), where);
+                else assertEquals(e[c], y[r][c], Math.max(2e-5 * Math.abs(e[c]), abs), where);
             }
         }
     }
@@ -122,6 +127,17 @@ class KanModelTest {
             float[][] x = inputs(700, 6, 3);
             float[][] all = m.predict(x);
             for (int r = 0; r < x.length; r += 37) assertArrayEquals(all[r], m.predict(new float[][] {x[r]})[0], "row " + r);
+        }
+    }
+
+    @Test
+    void wideLayersSplitByOutputsGiveTheSameFloatsAndMatchTheReference() {
+        try (KanModel m = TestKans.model(5, 3, 8, 200, 3)) {       // 8 x 200 edges: batch 1 splits its 200 outputs
+            for (LayerPlan p : m.plans()) p.splitOutputs = true;    // whatever the timing said
+            float[][] x = inputs(300, 8, 4);
+            float[][] all = m.predict(x);                           // 300 rows: split by samples instead
+            for (int r = 0; r < x.length; r += 13) assertArrayEquals(all[r], m.predict(new float[][] {x[r]})[0], "row " + r);
+            assertMatchesReference(m, java.util.Arrays.copyOf(x, 40), "wide", 3e-5);   // 200-term float32 sums of O(1) terms
         }
     }
 

@@ -15,7 +15,7 @@ class SplineKernelsTest {
         SplittableRandom rnd = new SplittableRandom(7);
         for (int n : new int[] {1, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257})
             for (int terms : new int[] {0, 1, 2, 3, 4, 6}) {
-                float[] w = new float[(terms + 2) * n + 5];
+                float[] w = new float[(terms + 2) * (n + 1) + 5];
                 for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-2, 2);
                 float[] c = new float[Math.max(terms, 1)];
                 for (int j = 0; j < c.length; j++) c[j] = (float) rnd.nextDouble();
@@ -23,8 +23,8 @@ class SplineKernelsTest {
                 for (int i = 0; i < y1.length; i++) y1[i] = (float) rnd.nextDouble(-1, 1);
                 y2 = y1.clone();
                 float base = (float) rnd.nextDouble(-1, 1);
-                panama.accumulate(w, 2, base, 2 + n, c, terms, n, y1, 3 - 1);
-                scalar.accumulate(w, 2, base, 2 + n, c, terms, n, y2, 3 - 1);
+                panama.accumulate(w, 2, base, 2 + n, n + 1, c, terms, n, y1, 3 - 1);
+                scalar.accumulate(w, 2, base, 2 + n, n + 1, c, terms, n, y2, 3 - 1);
                 assertArrayEquals(y2, y1, "n=" + n + " terms=" + terms);
                 assertEquals(y2[0], y1[0]);   // outside the range: untouched in both
             }
@@ -36,7 +36,7 @@ class SplineKernelsTest {
         float[] y = {0.5f, 0.25f};
         for (SplineKernels k : new SplineKernels[] {panama, scalar}) {
             float[] out = y.clone();
-            k.accumulate(w, 0, 2f, 2, new float[] {1f, 0.5f}, 2, 2, out, 0);
+            k.accumulate(w, 0, 2f, 2, 2, new float[] {1f, 0.5f}, 2, 2, out, 0);
             assertArrayEquals(new float[] {0.5f + 2 + 10 + 50, 0.25f + 4 + 20 + 100}, out, k.name());
         }
     }

@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""PyTorch baseline for `panamax bench kan`: KAN layers written the way efficient-kan formulates them.
+
+out = silu(x) @ base_weight.T + B(x).flatten(1) @ (spline_weight * spline_scaler).flatten(1).T,
+with B(x) every B-spline basis of x from the Cox-de Boor recursion on a uniform grid extended by k
+knots each side. Random parameters; only the speed matters here.
+
+Usage: kan_torch.py SECONDS SPEC...   with SPEC = name:g:k:w0,w1,...:b1,b2,...
+Prints one JSON object per (model, batch): {"model", "batch", "samples_per_second"}.
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(int(__import__("os").environ.get("KAN_TORCH_THREADS", "2")))
+
+
+class KanLinear(torch.nn.Module):
+    def __init__(self, n_in, n_out, g, k, lo=-1.0, hi=1.0):
+        super().__init__()
+        self.k = k
+        h = (hi - lo) / g
+        knots = torch.arange(-k, g + k + 1, dtype=torch.float32) * h + lo
+        self.register_buffer("grid", knots.expand(n_in, -1).contiguous())
+        self.base_weight = torch.nn.Parameter(torch.randn(n_out, n_in) / n_in ** 0.5)
+        self.spline_weight = torch.nn.Parameter(torch.randn(n_out, n_in, g + k) * 0.1)
+        self.spline_scaler = torch.nn.Parameter(torch.ones(n_out, n_in))
+
+    def bases(self, x):
+        t = self.grid
+        x = x.unsqueeze(-1)
+        b = ((x >= t[:, :-1]) & (x < t[:, 1:])).to(x.dtype)
+        for d in range(1, self.k + 1):
+            left = (x - t[:, : -(d + 1)]) / (t[:, d:-1] - t[:, : -(d + 1)]) * b[:, :, :-1]
+            right = (t[:, d + 1:] - x) / (t[:, d + 1:] - t[:, 1:-d]) * b[:, :, 1:]
+            b = left + right
+        return b
+
+    def forward(self, x):
+        base = F.linear(F.silu(x), self.base_weight)
+        w = (self.spline_weight * self.spline_scaler.unsqueeze(-1)).view(self.spline_weight.shape[0], -1)
+        return base + F.linear(self.bases(x).view(x.shape[0], -1), w)
+
+
+def samples_per_second(model, n_in, batch, seconds):
+    x = torch.rand(batch, n_in) * 2 - 1
+    with torch.inference_mode():
+        for _ in range(3):
+            model(x)
+        runs, start = 0, time.perf_counter()
+        while True:
+            model(x)
+            runs += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= seconds and runs >= 3:
+                return runs * batch / elapsed
+
+
+def main():
+    seconds = float(sys.argv[1])
+    torch.manual_seed(0)
+    for spec in sys.argv[2:]:
+        name, g, k, widths, batches = spec.split(":")
+        widths = [int(w) for w in widths.split(",")]
+        layers = [KanLinear(a, b, int(g), int(k)) for a, b in zip(widths, widths[1:])]
+        model = torch.nn.Sequential(*layers).eval()
+        for batch in (int(b) for b in batches.split(",")):
+            sps = samples_per_second(model, widths[0], batch, seconds)
+            print(json.dumps({"model": name, "batch": batch, "samples_per_second": sps}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

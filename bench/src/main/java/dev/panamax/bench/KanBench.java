@@ -1,0 +1,225 @@
+package dev.panamax.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.panamax.kan.BaseFunction;
+import dev.panamax.kan.KanLayer;
+import dev.panamax.kan.KanModel;
+import dev.panamax.kan.Knots;
+import dev.panamax.kernel.Gemm;
+import dev.panamax.kernel.KernelProvider;
+import dev.panamax.kernel.SplineKernels;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code panamax bench kan}: samples per second of KANs [2,5,1] G=5 and [64,256,256,10] G=5 and
+ * G=20 (k = 3) at batch 1, 64 and 4096, against an MLP with as many parameters in Panamax and the
+ * same KANs in PyTorch (bench/kan_torch.py, efficient-kan's formulation, 2 threads) when torch can
+ * be imported by /usr/bin/python3. Without Python the PyTorch rows are simply absent.
+ */
+@Command(name = "kan", mixinStandardHelpOptions = true,
+        description = "KAN inference speed: Panamax vs an equal-parameter MLP (Panamax) vs PyTorch (efficient-kan's formulation, 2 threads).")
+public final class KanBench implements Callable<Integer> {
+
+    @Option(names = "--json", description = "print the results as JSON") boolean json;
+    @Option(names = "--seconds", defaultValue = "0.7", description = "time per measurement (default: ${DEFAULT-VALUE})") double seconds;
+    @Option(names = "--no-torch", description = "skip the PyTorch comparison") boolean noTorch;
+
+    record Spec(String name, int g, int k, int[] widths) {}
+
+    record Row(String model, int batch, String impl, double samplesPerSecond) {}
+
+    static final List<Spec> SPECS = List.of(
+            new Spec("[2,5,1] G=5", 5, 3, new int[] {2, 5, 1}),
+            new Spec("[64,256,256,10] G=5", 5, 3, new int[] {64, 256, 256, 10}),
+            new Spec("[64,256,256,10] G=20", 20, 3, new int[] {64, 256, 256, 10}));
+    static final int[] BATCHES = {1, 64, 4096};
+
+    @Override public Integer call() throws Exception {
+        List<Row> rows = new ArrayList<>();
+        for (Spec spec : SPECS) {
+            try (KanModel kan = kan(spec, 1)) {
+                Mlp mlp = Mlp.withParameters(spec.widths(), kanParameters(spec), 2);
+                for (int batch : BATCHES) {
+                    float[] x = inputs(batch, spec.widths()[0]);
+                    rows.add(new Row(spec.name(), batch, "panamax", measure(() -> kan.forward(x, batch), batch)));
+                    rows.add(new Row(spec.name(), batch, "panamax-mlp", measure(() -> mlp.forward(x, batch), batch)));
+                    if (!json) System.err.printf(Locale.ROOT, "  measured %s batch %d (paths %s)%n", spec.name(), batch, kan.paths(batch));
+                }
+            }
+        }
+        String torchNote = noTorch ? "skipped (--no-torch)" : torch(rows);
+        report(rows, torchNote);
+        return 0;
+    }
+
+    /** Parameters as efficient-kan counts them: base weight, G + k spline weights and a scaler per edge. */
+    static long kanParameters(Spec s) {
+        long n = 0;
+        for (int l = 0; l + 1 < s.widths().length; l++) n += (long) s.widths()[l] * s.widths()[l + 1] * (s.g() + s.k() + 2);
+        return n;
+    }
+
+    /** A KAN with uniform grids on [-1, 1] and random parameters of the scale training gives. */
+    static KanModel kan(Spec s, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<KanLayer> layers = new ArrayList<>();
+        for (int l = 0; l + 1 < s.widths().length; l++) {
+            int in = s.widths()[l], out = s.widths()[l + 1], g = s.g(), k = s.k(), nb = g + k;
+            Knots[] knots = new Knots[in];
+            float[] t = new float[g + 2 * k + 1];
+            for (int m = 0; m < t.length; m++) t[m] = -1f + (m - k) * (2f / g);
+            Arrays.fill(knots, new Knots(t, k));
+            double[] coef = new double[in * out * nb], sb = new double[in * out], ones = new double[in * out];
+            for (int i = 0; i < coef.length; i++) coef[i] = rnd.nextGaussian() * 0.1;
+            for (int i = 0; i < sb.length; i++) sb[i] = rnd.nextGaussian() / Math.sqrt(in);
+            Arrays.fill(ones, 1);
+            double[] o1 = new double[out];
+            Arrays.fill(o1, 1);
+            layers.add(new KanLayer(in, out, k, knots, BaseFunction.SILU, false, ones, sb, ones.clone(), coef,
+                    null, null, null, o1, new double[out], out, new int[0], o1.clone(), new double[out]));
+        }
+        return new KanModel(layers, "bench", null);
+    }
+
+    static float[] inputs(int batch, int width) {
+        SplittableRandom rnd = new SplittableRandom(42);
+        float[] x = new float[batch * width];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-1, 1);
+        return x;
+    }
+
+    /** Samples per second: a warm-up, then as many calls as fit in {@link #seconds} (at least three). */
+    double measure(Runnable call, int batch) {
+        long warmEnd = System.nanoTime() + (long) (seconds * 0.4e9);
+        do call.run(); while (System.nanoTime() < warmEnd);
+        long start = System.nanoTime(), runs = 0, elapsed;
+        do {
+            call.run();
+            runs++;
+            elapsed = System.nanoTime() - start;
+        } while (elapsed < seconds * 1e9 || runs < 3);
+        return runs * (double) batch / (elapsed / 1e9);
+    }
+
+    /** An MLP [in, H, ..., H, out] with SiLU between layers, H chosen for a given parameter count; GEMMs through {@link Gemm}. */
+    record Mlp(int[] widths, float[][] weights, float[][] biases) {
+        static Mlp withParameters(int[] kanWidths, long parameters, long seed) {
+            int h = 1;
+            while (params(kanWidths, h + 1) <= parameters) h++;
+            int[] w = kanWidths.clone();
+            for (int l = 1; l + 1 < w.length; l++) w[l] = h;
+            SplittableRandom rnd = new SplittableRandom(seed);
+            float[][] ws = new float[w.length - 1][], bs = new float[w.length - 1][];
+            for (int l = 0; l + 1 < w.length; l++) {
+                ws[l] = new float[w[l] * w[l + 1]];   // (in, out) row-major: x · W
+                for (int i = 0; i < ws[l].length; i++) ws[l][i] = (float) (rnd.nextGaussian() / Math.sqrt(w[l]));
+                bs[l] = new float[w[l + 1]];
+            }
+            return new Mlp(w, ws, bs);
+        }
+
+        static long params(int[] w, int h) {
+            long n = 0;
+            for (int l = 0; l + 1 < w.length; l++) {
+                long a = l == 0 ? w[0] : h, b = l + 2 == w.length ? w[w.length - 1] : h;
+                n += a * b + b;
+            }
+            return n;
+        }
+
+        long parameterCount() { return params(widths, widths.length > 2 ? widths[1] : 0); }
+
+        float[] forward(float[] x, int batch) {
+            float[] v = x;
+            SplineKernels k = SplineKernels.best();
+            for (int l = 0; l < weights.length; l++) {
+                int in = widths[l], out = widths[l + 1];
+                float[] y = new float[batch * out];
+                Gemm.matmul(v, weights[l], y, batch, out, in);
+                for (int r = 0; r < batch; r++) for (int j = 0; j < out; j++) y[r * out + j] += biases[l][j];
+                if (l + 1 < weights.length) k.silu(y, 0, y, 0, y.length);
+                v = y;
+            }
+            return v;
+        }
+    }
+
+    /** Runs bench/kan_torch.py when torch imports; adds its rows and returns a note on what happened. */
+    String torch(List<Row> rows) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        Path script = Path.of(System.getProperty("panamax.home", ".")).resolve("bench/kan_torch.py");
+        if (!Files.isExecutable(python)) return "skipped: /usr/bin/python3 not found";
+        if (!Files.isRegularFile(script)) return "skipped: " + script + " not found";
+        Process probe = new ProcessBuilder(python.toString(), "-c", "import torch").redirectErrorStream(true).start();
+        probe.getInputStream().readAllBytes();
+        if (!probe.waitFor(60, TimeUnit.SECONDS) || probe.exitValue() != 0) return "skipped: torch is not importable by /usr/bin/python3";
+        List<String> cmd = new ArrayList<>(List.of(python.toString(), script.toString(), String.valueOf(seconds)));
+        String batches = String.join(",", Arrays.stream(BATCHES).mapToObj(String::valueOf).toList());
+        for (int s = 0; s < SPECS.size(); s++) {
+            Spec spec = SPECS.get(s);
+            cmd.add(s + ":" + spec.g() + ":" + spec.k() + ":" + String.join(",", Arrays.stream(spec.widths()).mapToObj(String::valueOf).toList()) + ":" + batches);
+        }
+        if (!json) System.err.println("  running PyTorch (" + script.getFileName() + ", 2 threads)...");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ObjectMapper m = new ObjectMapper();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                var node = m.readTree(line);
+                rows.add(new Row(SPECS.get(Integer.parseInt(node.get("model").asText())).name(), node.get("batch").asInt(), "torch",
+                        node.get("samples_per_second").asDouble()));
+            }
+        }
+        return p.waitFor() == 0 ? "ran (torch.set_num_threads(2))" : "failed with exit code " + p.exitValue();
+    }
+
+    private static double find(List<Row> rows, String model, int batch, String impl) {
+        return rows.stream().filter(r -> r.model().equals(model) && r.batch() == batch && r.impl().equals(impl))
+                .mapToDouble(Row::samplesPerSecond).findFirst().orElse(Double.NaN);
+    }
+
+    void report(List<Row> rows, String torchNote) throws Exception {
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        root.put("machine", Runtime.getRuntime().availableProcessors() + " cores, kernels " + KernelProvider.kernels().name()
+                + ", oneDNN " + (Gemm.dnnlAvailable() ? "yes" : "no"));
+        root.put("torch", torchNote);
+        ArrayNode arr = root.putArray("rows");
+        for (Row r : rows)
+            arr.addObject().put("model", r.model()).put("batch", r.batch()).put("impl", r.impl()).put("samples_per_second", r.samplesPerSecond());
+        ArrayNode ratios = root.putArray("ratios");
+        for (Spec s : SPECS) {
+            ObjectNode o = ratios.addObject().put("model", s.name());
+            o.put("mlp_parameters", Mlp.withParameters(s.widths(), kanParameters(s), 2).parameterCount());
+            o.put("kan_parameters", kanParameters(s));
+            for (int b : new int[] {1, 4096}) o.put("vs_torch_batch_" + b, find(rows, s.name(), b, "panamax") / find(rows, s.name(), b, "torch"));
+            o.put("kan_time_over_mlp_time_4096", find(rows, s.name(), 4096, "panamax-mlp") / find(rows, s.name(), 4096, "panamax"));
+        }
+        if (json) {
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            return;
+        }
+        System.out.println("machine: " + root.get("machine").asText() + "; torch: " + torchNote);
+        System.out.printf(Locale.ROOT, "%-22s %6s  %-12s %16s%n", "model", "batch", "impl", "samples/s");
+        for (Row r : rows) System.out.printf(Locale.ROOT, "%-22s %6d  %-12s %16.0f%n", r.model(), r.batch(), r.impl(), r.samplesPerSecond());
+        System.out.println();
+        System.out.println("targets: >= 50x torch at batch 1, >= 10x at batch 4096, KAN time <= 1.5x MLP time at 4096");
+        for (var o : ratios)
+            System.out.printf(Locale.ROOT, "%-22s vs torch b1 %7.1fx   b4096 %6.1fx   KAN/MLP time at 4096 %.2f  (MLP %d params, KAN %d)%n",
+                    o.get("model").asText(), o.get("vs_torch_batch_1").asDouble(), o.get("vs_torch_batch_4096").asDouble(),
+                    o.get("kan_time_over_mlp_time_4096").asDouble(), o.get("mlp_parameters").asLong(), o.get("kan_parameters").asLong());
+    }
+}
