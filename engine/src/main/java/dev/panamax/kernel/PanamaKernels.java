@@ -9,6 +9,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -97,9 +98,12 @@ final class PanamaKernels implements Kernels {
     private static void matmulRange(float[] x, int rows, MemorySegment seg, DType dtype, int outDim, int in,
                                     float[] out, int o0, int o1) {
         float[] lanes = new float[L];
-        float[] widened = dtype == DType.F16 ? new float[TILE * in] : null;
-        MemorySegment widenedSeg = widened == null ? null : MemorySegment.ofArray(widened);
-        boolean bf16 = dtype == DType.BF16;
+        // f16 is always widened to f32 first; bf16 too when there are more than 4 rows, so that the
+        // conversion is paid once per weight and not once per block of 4 rows. Widening is exact, so
+        // either path gives the same bits.
+        boolean widen = dtype == DType.F16 || (dtype == DType.BF16 && rows > 4);
+        MemorySegment widened = widen ? scratch(4L * TILE * in) : null;
+        boolean bf16 = dtype == DType.BF16 && !widen;
         long rowBytes = (long) in * dtype.bytes();
         for (int o = o0; o < o1; o += TILE) {
             // A short last tile repeats its last row; the duplicate results land on the same element.
@@ -107,12 +111,12 @@ final class PanamaKernels implements Kernels {
             int r0 = o, r1 = Math.min(o + 1, last), r2 = Math.min(o + 2, last), r3 = Math.min(o + 3, last);
             MemorySegment w = seg;
             long b0 = r0 * rowBytes, b1 = r1 * rowBytes, b2 = r2 * rowBytes, b3 = r3 * rowBytes;
-            if (widened != null) { // f16: widen the 4 rows once (exactly), then run the f32 tiles on them
-                widenF16(seg, b0, widened, 0, in);
-                widenF16(seg, b1, widened, in, in);
-                widenF16(seg, b2, widened, 2 * in, in);
-                widenF16(seg, b3, widened, 3 * in, in);
-                w = widenedSeg;
+            if (widened != null) { // widen the 4 rows once (exactly), then run the f32 tiles on them
+                widen(dtype, seg, b0, widened, 0, in);
+                widen(dtype, seg, b1, widened, 4L * in, in);
+                widen(dtype, seg, b2, widened, 8L * in, in);
+                widen(dtype, seg, b3, widened, 12L * in, in);
+                w = widened;
                 b0 = 0;
                 b1 = 4L * in;
                 b2 = 8L * in;
@@ -131,14 +135,47 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void widenF16(MemorySegment seg, long byteOff, float[] dst, int dstOff, int n) {
-        for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(seg.get(I16_LE, byteOff + 2L * i));
+    /** Row of n f16 or bf16 weights at byteOff, widened exactly into f32 at dstOff (bytes) of dst. */
+    private static void widen(DType dtype, MemorySegment seg, long byteOff, MemorySegment dst, long dstOff, int n) {
+        boolean f16 = dtype == DType.F16;
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += L)
+            (f16 ? f16(seg, byteOff + 2L * i) : bf16(seg, byteOff + 2L * i)).intoMemorySegment(dst, dstOff + 4L * i, LE);
+        for (; i < n; i++) {
+            short h = seg.get(I16_LE, byteOff + 2L * i);
+            dst.set(F32_LE, dstOff + 4L * i, f16 ? Float.float16ToFloat(h) : DType.bf16ToFloat(h));
+        }
+    }
+
+    /** Off-heap scratch for widened weight rows, one per thread, grown on demand (heap segments load slower). */
+    private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
+
+    private static MemorySegment scratch(long bytes) {
+        MemorySegment s = SCRATCH.get();
+        if (s == null || s.byteSize() < bytes) {
+            s = Arena.ofAuto().allocate(bytes, 64);
+            SCRATCH.set(s);
+        }
+        return s;
     }
 
     /** 16-bit brain floats are the top halves of floats: widen to int, shift left by 16, reinterpret. */
     private static FloatVector bf16(MemorySegment w, long byteOff) {
         return ((IntVector) ShortVector.fromMemorySegment(S, w, byteOff, LE).convertShape(VectorOperators.S2I, I, 0))
                 .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * IEEE half floats widened exactly: exponent and mantissa moved to a float's place and scaled by
+     * 2^112 (which rebiases normals and normalises subnormals), infinities and NaNs given the full
+     * exponent, then the sign put back. Equal to {@link Float#float16ToFloat} for every input but NaN payloads.
+     */
+    static FloatVector f16(MemorySegment w, long byteOff) {
+        IntVector h = ((IntVector) ShortVector.fromMemorySegment(S, w, byteOff, LE).convertShape(VectorOperators.S2I, I, 0)).and(0xFFFF);
+        IntVector em = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        IntVector bits = em.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                .blend(em.or(0x7F800000), h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00));
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
     /** The lanes of acc summed left to right, then the tail [from, in) of the dot product: the one order every path uses. */

@@ -133,6 +133,21 @@ class PanamaKernelsTest {
     }
 
     @Test
+    void halfFloatWideningIsExactForEveryValue() {
+        java.lang.foreign.MemorySegment all = ARENA.allocate(2 * 65536, 64);
+        for (int i = 0; i < 65536; i++) all.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i, (short) i);
+        float[] lanes = new float[PanamaKernels.L];
+        for (int i = 0; i < 65536; i += PanamaKernels.L) {
+            PanamaKernels.f16(all, 2L * i).intoArray(lanes, 0);
+            for (int l = 0; l < lanes.length; l++) {
+                float want = Float.float16ToFloat((short) (i + l));
+                if (Float.isNaN(want)) assertTrue(Float.isNaN(lanes[l]), "half 0x" + Integer.toHexString(i + l)); // payload may differ
+                else assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(lanes[l]), "half 0x" + Integer.toHexString(i + l));
+            }
+        }
+    }
+
+    @Test
     void expIsAccurateAndTheVectorAndScalarFormsAgree() {
         Random rnd = new Random(4);
         int lanes = PanamaKernels.L;
