@@ -193,7 +193,8 @@ final class Generator {
         if (stopped) return false;
         if (stopTokens && config.isStop(id)) { stopped = true; return false; }
         out[produced++] = id;
-        if (listener != null) listener.onToken(id, pieces == null ? "" : pieces.apply(id));
+        String piece = pieces == null ? "" : pieces.apply(id); // decoded even without a listener: the result's text needs it
+        if (listener != null) listener.onToken(id, piece);
         if (produced == maxTokens) { stopped = true; return false; }
         return true;
     }

@@ -62,6 +62,8 @@ class LanguageModelTest {
             System.arraycopy(encoded, 0, withBos, 1, encoded.length);
             assertArrayEquals(withBos, fromText.promptIds());
             assertArrayEquals(m.generate(encoded, GenerateOptions.greedy().maxTokens(12)).ids(), fromText.ids());
+            assertEquals(r.text(), m.generate(new int[] {5, 50, 100, 7}, GenerateOptions.greedy().maxTokens(12)).text(),
+                    "the result holds the text with no listener too");
         }
     }
 
