@@ -141,10 +141,13 @@ public final class KernelsBench implements Runnable {
         Double g2048 = gflops("dnnl", 2048), j1024 = gflops(impl, 1024), d1024 = gflops("dnnl", 1024);
         if (g2048 != null) check(r, "dnnl_gemm_2048_gflops", g2048, ">=", 170);
         if (j1024 != null && d1024 != null) check(r, "java_gemm_1024_over_dnnl", round(j1024 / d1024), ">=", 0.4);
+        // The smallest size from which oneDNN wins at every larger size measured (null: it never does).
         Integer crossover = null;
-        for (int size : new int[] {8, 16, 32, 64, 128, 256}) {
+        int[] ladder = {2048, 1024, 256, 128, 64, 32, 16, 8};
+        for (int size : ladder) {
             Double j = gflops(impl, size), d = gflops("dnnl", size);
-            if (j != null && d != null && d > j) { crossover = size; break; }
+            if (j == null || d == null || d <= j) break;
+            crossover = size;
         }
         r.put("gemm_dnnl_faster_from_size", crossover);
         return r;
