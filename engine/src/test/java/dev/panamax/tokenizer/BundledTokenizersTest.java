@@ -1,5 +1,7 @@
 package dev.panamax.tokenizer;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.panamax.SharedData;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,32 @@ class BundledTokenizersTest {
                 "    for i in range(10):  # naïve loop — 日本 😀\n        print(f'{i:>4}')\r\n",
                 "",
                 "x" + " ".repeat(17) + "= {'a': [1, 2, 3]}\n");
+    }
+
+    /**
+     * Exact ids from an independent encoder: models/testdata/tokenizer/make_vectors.py encodes code
+     * samples with the trainer's own Python BPE (models/bpe.py) and writes them beside the tests.
+     */
+    @Test void idsEqualThePythonTrainersEncoder() throws IOException {
+        Path vectors = SharedData.projectRoot().resolve("engine/src/test/resources/tokenizer");
+        List<Path> files;
+        try (Stream<Path> s = Files.list(vectors)) { files = s.filter(p -> p.toString().endsWith(".ids.json")).sorted().toList(); }
+        assertFalse(files.isEmpty(), "no test vectors in " + vectors);
+        for (Path file : files) {
+            JsonNode root = new ObjectMapper().readTree(file.toFile());
+            Path tokenizer = SharedData.projectRoot().resolve(root.get("tokenizer").asText());
+            Tokenizer t = Tokenizers.load(tokenizer).orElseThrow(() -> new AssertionError("missing " + tokenizer));
+            int samples = 0;
+            for (JsonNode sample : root.get("samples")) {
+                String text = sample.get("text").asText();
+                int[] expected = new int[sample.get("ids").size()];
+                for (int i = 0; i < expected.length; i++) expected[i] = sample.get("ids").get(i).asInt();
+                assertArrayEquals(expected, t.encode(text), file.getFileName() + ": " + text);
+                assertEquals(text, t.decode(expected));
+                samples++;
+            }
+            assertTrue(samples >= 5, file + " has too few samples");
+        }
     }
 
     @Test void roundTripCodeAndDeclareBosEos() throws IOException {
