@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 public final class KanBench implements Callable<Integer> {
 
     @Option(names = "--json", description = "print the results as JSON") boolean json;
-    @Option(names = "--seconds", defaultValue = "0.7", description = "time per measurement (default: ${DEFAULT-VALUE})") double seconds;
+    @Option(names = "--seconds", defaultValue = "0.5", description = "time per measurement (default: ${DEFAULT-VALUE})") double seconds;
     @Option(names = "--no-torch", description = "skip the PyTorch comparison") boolean noTorch;
 
     record Spec(String name, int g, int k, int[] widths) {}
@@ -51,6 +51,7 @@ public final class KanBench implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         List<Row> rows = new ArrayList<>();
+        warmUp();
         for (Spec spec : SPECS) {
             try (KanModel kan = kan(spec, 1)) {
                 Mlp mlp = Mlp.withParameters(spec.widths(), kanParameters(spec), 2);
@@ -65,6 +66,19 @@ public final class KanBench implements Callable<Integer> {
         String torchNote = noTorch ? "skipped (--no-torch)" : torch(rows);
         report(rows, torchNote);
         return 0;
+    }
+
+    /** Runs every model at every batch size briefly first, so the JIT has compiled the kernels before any timing. */
+    void warmUp() {
+        for (Spec spec : SPECS)
+            try (KanModel kan = kan(spec, 1)) {
+                Mlp mlp = Mlp.withParameters(spec.widths(), kanParameters(spec), 2);
+                for (int batch : BATCHES) {
+                    float[] x = inputs(batch, spec.widths()[0]);
+                    long end = System.nanoTime() + 150_000_000L;
+                    do { kan.forward(x, batch); mlp.forward(x, batch); } while (System.nanoTime() < end);
+                }
+            }
     }
 
     /** Parameters as efficient-kan counts them: base weight, G + k spline weights and a scaler per edge. */

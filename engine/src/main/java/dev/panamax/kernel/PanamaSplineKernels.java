@@ -17,6 +17,14 @@ public final class PanamaSplineKernels implements SplineKernels {
     @Override
     public void accumulate(float[] w, int baseOff, float baseCoef, int splineOff, int stride, float[] c, int terms, int n,
                            float[] y, int yOff) {
+        if (n < S.length() / 2) {   // narrow layers: masked vectors cost more than they save
+            for (int o = 0; o < n; o++) {
+                float acc = Math.fma(baseCoef, w[baseOff + o], y[yOff + o]);
+                for (int j = 0; j < terms; j++) acc = Math.fma(c[j], w[splineOff + j * stride + o], acc);
+                y[yOff + o] = acc;
+            }
+            return;
+        }
         if (terms == 4) { accumulate4(w, baseOff, baseCoef, splineOff, stride, c, n, y, yOff); return; }
         FloatVector vb = FloatVector.broadcast(S, baseCoef);
         for (int o = 0; o < n; o += S.length()) {
