@@ -38,6 +38,12 @@ public final class KernelsBench implements Runnable {
     @Option(names = "--dim", description = "Weight matrix size (default ${DEFAULT-VALUE}).")
     int dim = 4096;
 
+    @Option(names = "--gemm-sizes", paramLabel = "LIST", split = ",", description = "Square GEMM sizes through oneDNN and Java (default 1024,2048).")
+    int[] gemmSizes = {1024, 2048};
+
+    @Option(names = "--probe-mib", paramLabel = "MIB", description = "Read-bandwidth probe buffer in MiB (default ${DEFAULT-VALUE}; keep it well above L3).")
+    int probeMib = 256;
+
     /** One line of the results. */
     record Result(String kernel, String impl, String dtype, int m, int n, int k, double ms, double gbps, double gflops) {}
 
@@ -50,8 +56,8 @@ public final class KernelsBench implements Runnable {
         int n = dim, k = dim;
         double readGbps;
         try (Arena arena = Arena.ofShared()) {
-            log("read-bandwidth probe (256 MiB)...");
-            MemorySegment probe = arena.allocate(256L << 20, 64);
+            log("read-bandwidth probe (" + probeMib + " MiB)...");
+            MemorySegment probe = arena.allocate((long) probeMib << 20, 64);
             fill(probe);
             double probeMs = median(10, 1.5, () -> MemoryProbe.sumFloats(probe));
             readGbps = probe.byteSize() / probeMs / 1e6;
@@ -83,8 +89,8 @@ public final class KernelsBench implements Runnable {
             }
         }
 
-        log("GEMM 1024³ and 2048³...");
-        for (int size : new int[] {1024, 2048}) gemm(size, dnnl, size == 1024 ? 7 : 3);
+        log("GEMM " + Arrays.toString(gemmSizes) + " cubed...");
+        for (int size : gemmSizes) gemm(size, dnnl, size <= 1024 ? 7 : 3);
         log("small GEMMs (crossover ladder)...");
         for (int size : new int[] {8, 16, 32, 64, 128, 256}) gemm(size, dnnl, 50);
         double dispatchUs = dispatchMicros(KernelProvider.pool());

@@ -1,0 +1,227 @@
+package dev.panamax.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.panamax.cli.Main;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code panamax bench all --out DIR}: every end-to-end bench in one go, and a report.
+ *
+ * <p>Each bench runs exactly as {@code panamax bench NAME --json ...} would (through the CLI, in this
+ * process), its JSON is saved as {@code DIR/NAME.json}, and {@link Report} turns those files, and
+ * nothing else, into {@code DIR/report.md} with PNG charts: every figure in the report is one of the
+ * benches' own.
+ */
+@Command(name = "all", mixinStandardHelpOptions = true,
+        description = {"Run the kernels, generate, mtp and kan benches and write DIR/report.md with tables and PNG charts,"
+                + " each bench's JSON beside it (DIR/<bench>.json). At full size it takes about 10 minutes on 2 cores.",
+                "The shrinking options (or --quick) make a smoke run of a minute or less."})
+public final class AllBench implements Callable<Integer> {
+    /** The benches, in run order. */
+    static final List<String> BENCHES = List.of("kernels", "generate", "mtp", "kan");
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "folder for report.md, the charts and the JSON (created)")
+    Path out;
+
+    @Option(names = "--skip", paramLabel = "LIST", split = ",", description = "benches to leave out, from " + "kernels, generate, mtp, kan")
+    List<String> skip = new ArrayList<>();
+
+    @Option(names = "--quick", description = "tiny sizes everywhere (a smoke test of the pipeline; the figures mean little)")
+    boolean quick;
+
+    @Option(names = "--kernels-dim", paramLabel = "N", description = "bench kernels --dim (default 4096; --quick 512)")
+    Integer kernelsDim;
+
+    @Option(names = "--gemm-sizes", paramLabel = "LIST", description = "bench kernels --gemm-sizes (default 1024,2048; --quick 128)")
+    String gemmSizes;
+
+    @Option(names = "--sizes", paramLabel = "LIST", description = "bench generate --sizes (default 15M,110M; --quick tiny)")
+    String sizes;
+
+    @Option(names = "--variants", paramLabel = "LIST", description = "bench generate --variants (default llama2c,meta-f32,meta-bf16)")
+    String variants;
+
+    @Option(names = "--mtp-model", paramLabel = "PATH", description = "bench mtp --model (default " + DemoCommand.DEFAULT_MODEL + ")")
+    Path mtpModel;
+
+    @Option(names = "--mtp-limit", paramLabel = "N", description = "bench mtp --limit: prompts used (default all; --quick 2)")
+    Integer mtpLimit;
+
+    @Option(names = "--verify-sizes", paramLabel = "LIST", description = "bench mtp --verify-sizes (default 15M,110M,350M; --quick tiny)")
+    String verifySizes;
+
+    @Option(names = "--kan-seconds", paramLabel = "S", description = "bench kan --seconds per measurement (default 0.7; --quick 0.05)")
+    Double kanSeconds;
+
+    @Option(names = "--torch", paramLabel = "auto|off", defaultValue = "auto",
+            description = "the PyTorch comparisons of bench generate and bench kan (default ${DEFAULT-VALUE}; --quick off)")
+    String torch;
+
+    @Override public Integer call() throws Exception {
+        for (String s : skip)
+            if (!BENCHES.contains(s)) throw new IllegalArgumentException("--skip: unknown bench '" + s + "' (use " + String.join(", ", BENCHES) + ")");
+        if (!torch.equals("auto") && !torch.equals("off")) throw new IllegalArgumentException("--torch must be auto or off, is " + torch);
+        boolean torchOn = torch.equals("auto") && !quick;
+        Files.createDirectories(out);
+
+        Map<String, JsonNode> results = new LinkedHashMap<>();
+        Map<String, String> notes = new LinkedHashMap<>();
+        List<String> todo = BENCHES.stream().filter(b -> !skip.contains(b)).toList();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < todo.size(); i++) {
+            String bench = todo.get(i);
+            List<String> args = args(bench, torchOn);
+            System.err.printf(Locale.ROOT, "bench all [%d/%d] panamax bench %s %s%n", i + 1, todo.size(), bench, String.join(" ", args));
+            if (!available(bench)) {
+                notes.put(bench, "not run: this build has no 'panamax bench " + bench + "'");
+                System.err.println("  " + notes.get(bench));
+                continue;
+            }
+            List<String> argv = new ArrayList<>(List.of("bench", bench));
+            argv.addAll(args);
+            Run r = run(bench, argv);
+            if (r.code != 0 || r.json == null) {
+                notes.put(bench, "failed (exit code " + r.code + "): " + r.error.strip());
+                System.err.println("  " + notes.get(bench));
+                continue;
+            }
+            Files.writeString(out.resolve(bench + ".json"), BenchSupport.JSON.writeValueAsString(r.json));
+            results.put(bench, r.json);
+            notes.put(bench, "panamax bench " + bench + " " + String.join(" ", args));
+        }
+        System.err.println("bench all: writing the report...");
+        Path report = new Report(out, results, notes, quick).write();
+        System.err.printf(Locale.ROOT, "bench all: done in %.1f min%n", (System.nanoTime() - t0) / 60e9);
+        System.out.println(report);
+        return notes.values().stream().anyMatch(n -> n.startsWith("failed")) ? 1 : 0;
+    }
+
+    /** Each bench's command line: --json, then the sizes asked for (or --quick's). */
+    List<String> args(String bench, boolean torchOn) {
+        List<String> a = new ArrayList<>(List.of("--json"));
+        switch (bench) {
+            case "kernels" -> {
+                add(a, "--dim", kernelsDim, quick ? 512 : null);
+                add(a, "--gemm-sizes", gemmSizes, quick ? "128" : null);
+                if (quick) add(a, "--probe-mib", null, 16);
+            }
+            case "generate" -> {
+                add(a, "--sizes", sizes, quick ? "tiny" : null);
+                add(a, "--variants", variants, null);
+                if (quick) {
+                    add(a, "--tokens", null, 8);
+                    add(a, "--repeats", null, 1);
+                    add(a, "--bandwidth-mib", null, 16);
+                }
+                add(a, "--torch", torchOn ? null : "off", null);
+            }
+            case "mtp" -> {
+                add(a, "--model", mtpModel != null ? mtpModel.toString() : DemoCommand.bundled(DemoCommand.DEFAULT_MODEL).toString(), null);
+                add(a, "--limit", mtpLimit, quick ? 2 : null);
+                add(a, "--verify-sizes", verifySizes, quick ? "tiny" : null);
+                if (quick) {
+                    add(a, "--max-tokens", null, 16);
+                    add(a, "--verify-reps", null, 3);
+                }
+            }
+            case "kan" -> {
+                add(a, "--seconds", kanSeconds, quick ? 0.05 : null);
+                if (!torchOn) a.add("--no-torch");
+            }
+            default -> throw new IllegalStateException(bench);
+        }
+        return a;
+    }
+
+    /** Adds {@code name value} when the user gave a value, else the fallback when there is one. */
+    private static void add(List<String> a, String name, Object given, Object fallback) {
+        Object v = given != null ? given : fallback;
+        if (v == null) return;
+        a.add(name);
+        a.add(v.toString());
+    }
+
+    private static boolean available(String bench) {
+        return Main.commandLine().getSubcommands().get("bench").getSubcommands().containsKey(bench);
+    }
+
+    private record Run(int code, JsonNode json, String error) {}
+
+    /**
+     * Runs {@code panamax argv...} in this process with stdout captured (the bench's JSON) and stderr
+     * teed (its progress stays on the terminal, its error message is kept). Benches without a progress
+     * bar of their own get a ticking one.
+     */
+    private static Run run(String bench, List<String> argv) {
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream(), stderr = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out, oldErr = System.err;
+        boolean ownBar = bench.equals("generate") || bench.equals("mtp");
+        int code;
+        try (PrintStream capture = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+             PrintStream tee = new PrintStream(new Tee(oldErr, stderr), true, StandardCharsets.UTF_8);
+             ProgressBar ticker = ownBar ? null : new ProgressBarBuilder().setTaskName("bench " + bench).setInitialMax(-1)
+                     .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(oldErr)).continuousUpdate().build()) {
+            System.setOut(capture);
+            System.setErr(tee);
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new java.io.PrintWriter(tee, true));
+            code = cl.execute(argv.toArray(String[]::new));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        String text = stdout.toString(StandardCharsets.UTF_8);
+        JsonNode json = null;
+        try {
+            if (!text.isBlank()) json = BenchSupport.JSON.readTree(text);
+        } catch (Exception e) {
+            return new Run(code == 0 ? 1 : code, null, "its output is not JSON: " + e.getMessage());
+        }
+        String err = stderr.toString(StandardCharsets.UTF_8);
+        int last = err.lastIndexOf("panamax: ");
+        return new Run(code, json, last >= 0 ? err.substring(last) : err.length() > 400 ? err.substring(err.length() - 400) : err);
+    }
+
+    /** Writes to the terminal and keeps a copy. */
+    private static final class Tee extends java.io.OutputStream {
+        private final java.io.OutputStream a, b;
+
+        Tee(java.io.OutputStream a, java.io.OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override public void write(int x) throws java.io.IOException {
+            a.write(x);
+            b.write(x);
+        }
+
+        @Override public void write(byte[] buf, int off, int len) throws java.io.IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override public void flush() throws java.io.IOException {
+            a.flush();
+            b.flush();
+        }
+    }
+}
