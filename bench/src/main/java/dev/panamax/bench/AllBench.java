@@ -97,7 +97,9 @@ public final class AllBench implements Callable<Integer> {
             }
             List<String> argv = new ArrayList<>(List.of("bench", bench));
             argv.addAll(args);
+            long b0 = System.nanoTime();
             Run r = run(bench, argv);
+            System.err.printf(Locale.ROOT, "  bench %s took %.1f s%n", bench, (System.nanoTime() - b0) / 1e9);
             if (r.code != 0 || r.json == null) {
                 notes.put(bench, "failed (exit code " + r.code + "): " + r.error.strip());
                 System.err.println("  " + notes.get(bench));
