@@ -192,11 +192,34 @@ public final class DemoCommand implements Callable<Integer> {
                 for (int j = 0; j < x[r].length; j++) x[r][j] = (float) rows[r][j];
             }
             float[][] y = k.predict(x);
+            double[] truth = truth(input, x.length);
             int shown = Math.min(8, x.length);
-            out.printf(Locale.ROOT, "  inputs from %s (%d samples, first %d shown):%n", input, x.length, shown);
-            for (int r = 0; r < shown; r++) out.printf(Locale.ROOT, "    %-28s -> %s%n", format(x[r]), format(y[r]));
+            out.printf(Locale.ROOT, "  inputs from %s (%d samples, first %d shown)%s:%n", input, x.length, shown,
+                    truth == null ? "" : ", with the formula the KAN learned");
+            for (int r = 0; r < shown; r++)
+                out.printf(Locale.ROOT, "    %-28s -> %s%s%n", format(x[r]), format(y[r]),
+                        truth == null ? "" : String.format(Locale.ROOT, "   (formula %9.5f)", truth[r]));
             for (int batch : new int[] {1, 4096})
                 out.printf(Locale.ROOT, "  batch %4d: %,12.0f samples/s (path per layer: %s)%n", batch, samplesPerSecond(k, x, batch), k.paths(batch));
+        }
+    }
+
+    /**
+     * The "formula" column of {@code samples-expected.csv} beside the inputs (models/train_kan.py writes
+     * it), or null when there is none or it does not fit.
+     */
+    private static double[] truth(Path input, int rows) {
+        Path f = input.resolveSibling("samples-expected.csv");
+        try {
+            if (!Files.isRegularFile(f)) return null;
+            List<String> lines = Files.readAllLines(f);
+            int col = Arrays.asList(lines.getFirst().split(",")).indexOf("formula");
+            if (col < 0 || lines.size() - 1 != rows) return null;
+            double[] v = new double[rows];
+            for (int r = 0; r < rows; r++) v[r] = Double.parseDouble(lines.get(r + 1).split(",")[col].strip());
+            return v;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // an extra, never a reason to fail the demo
         }
     }
 

@@ -68,6 +68,7 @@ class DemoCommandTest {
         assertEquals(12, ids.group(1).split(", ").length, ids.group(1));
         // The KAN section: 8 sample rows shown and two speeds.
         assertEquals(8, count(out, "->"), out);
+        assertEquals(8, count(out, "(formula "), "the bundled KAN's samples come with the formula's values: " + out);
         assertEquals(2, count(out, "samples/s"), out);
     }
 
