@@ -23,7 +23,7 @@ import java.util.Map;
 /**
  * {@code panamax bench kernels [--json]}: the kernel figures of issue 2, all measured in one process
  * so that they can be compared as ratios on a shared machine. 4096 × 4096 weights (64 MB in f32,
- * more than the L3) for a read-bandwidth probe, GEMV f32 and bf16, the k-row GEMM for k = 1, 2, 4,
+ * more than the L3), read once by a bandwidth probe; GEMV f32 and bf16, the k-row GEMM for k = 1, 2, 4,
  * 8 and oneDNN's sgemm at the same shapes; GEMM 1024³ and 2048³ through oneDNN and the Java kernel,
  * plus a ladder of small GEMMs that shows where oneDNN starts to win (the crossover Gemm uses), and
  * the worker pool's dispatch cost. Each figure is the median of repeated runs after a warm-up.
@@ -41,8 +41,8 @@ public final class KernelsBench implements Runnable {
     @Option(names = "--gemm-sizes", paramLabel = "LIST", split = ",", description = "Square GEMM sizes through oneDNN and Java (default 1024,2048).")
     int[] gemmSizes = {1024, 2048};
 
-    @Option(names = "--probe-mib", paramLabel = "MIB", description = "Read-bandwidth probe buffer in MiB (default ${DEFAULT-VALUE}; keep it well above L3).")
-    int probeMib = 256;
+    @Option(names = "--probe-mib", paramLabel = "MIB", description = "Read-bandwidth probe on a separate buffer of this many MiB (default: the f32 weights themselves, 64 MiB at --dim 4096).")
+    int probeMib = 0;
 
     /** One line of the results. */
     record Result(String kernel, String impl, String dtype, int m, int n, int k, double ms, double gbps, double gflops) {}
@@ -56,15 +56,21 @@ public final class KernelsBench implements Runnable {
         int n = dim, k = dim;
         double readGbps;
         try (Arena arena = Arena.ofShared()) {
-            log("read-bandwidth probe (" + probeMib + " MiB)...");
-            MemorySegment probe = arena.allocate((long) probeMib << 20, 64);
-            fill(probe);
-            double probeMs = median(10, 1.5, () -> MemoryProbe.sumFloats(probe));
+            Tensor w32 = Tensor.allocate(arena, "w_f32", DType.F32, n, k);
+            fill(w32.data());
+            // By default the probe reads the f32 weights themselves (64 MiB at 4096², beyond the L3), the
+            // way the GEMV does, so that bandwidth and GEMV are measured on the same bytes.
+            MemorySegment probe = w32.data();
+            if (probeMib > 0) {
+                probe = arena.allocate((long) probeMib << 20, 64);
+                fill(probe);
+            }
+            MemorySegment probed = probe;
+            log("read-bandwidth probe over " + (probe.byteSize() >> 20) + " MiB...");
+            double probeMs = median(30, 2.0, () -> MemoryProbe.sumFloats(probed));
             readGbps = probe.byteSize() / probeMs / 1e6;
 
             log("GEMV and k-row GEMM on " + n + " × " + k + " weights...");
-            Tensor w32 = Tensor.allocate(arena, "w_f32", DType.F32, n, k);
-            fill(w32.data());
             Tensor w16 = Tensor.allocate(arena, "w_bf16", DType.BF16, n, k);
             for (long i = 0; i < (long) n * k; i++) w16.data().setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (w32.data().getAtIndex(ValueLayout.JAVA_INT, i) >>> 16));
             for (Tensor w : List.of(w32, w16)) {
