@@ -14,7 +14,8 @@ import java.lang.foreign.MemorySegment;
  * least {@link #dnnlMinFlops()} multiply-adds, else to the Java tiled GEMM ({@link PanamaGemm}, or the
  * scalar loop when the scalar kernels are in use). The crossover default was measured with
  * {@code panamax bench kernels} on the 2-core Zen 4 machine this project targets (it prints both
- * sides for a ladder of sizes); {@code -Dpanamax.gemm.dnnlMinFlops} overrides it. Heap arrays go to
+ * sides for a ladder of sizes); {@code -Dpanamax.gemm.dnnlMinFlops} overrides it. Smaller oneDNN
+ * calls run on one thread (see {@link #DNNL_PARALLEL_MIN_FLOPS}). Heap arrays go to
  * oneDNN in place (a critical downcall), with every size validated first.
  */
 public final class Gemm {
@@ -25,7 +26,15 @@ public final class Gemm {
     /** m·n·k below which the Java kernel is used even when oneDNN is present (see the class comment). */
     private static final long DNNL_MIN_FLOPS = Long.getLong("panamax.gemm.dnnlMinFlops", 32L * 32 * 32);
 
-    private static volatile boolean dnnlThreadsSet, toldUnavailable;
+    /**
+     * m·n·k from which oneDNN runs on all the pool's threads; below it, on one. oneDNN's OpenMP threads
+     * sleep between calls, and on a busy 2-core machine waking the second one cost 3-15 ms per call
+     * (measured: 128³ took 7.6 ms median on two threads, 0.044 ms on one; 256³ 7.1 ms against 0.30 ms;
+     * at 512³ both were about equal). {@code -Dpanamax.gemm.dnnlParallelMinFlops} overrides it.
+     */
+    private static final long DNNL_PARALLEL_MIN_FLOPS = Long.getLong("panamax.gemm.dnnlParallelMinFlops", 512L * 512 * 512);
+
+    private static volatile boolean toldUnavailable;
 
     public static long dnnlMinFlops() { return DNNL_MIN_FLOPS; }
 
@@ -69,10 +78,8 @@ public final class Gemm {
     private static void dnnl(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
                              float[] b, int ldb, float beta, float[] c, int ldc) {
         if (!dnnlAvailable()) throw new IllegalStateException("oneDNN is unavailable: " + DnnlLibrary.status().reason());
-        if (!dnnlThreadsSet) { // oneDNN runs on OpenMP: give it the same number of threads as the worker pool
-            Dnnl.omp_set_num_threads(KernelProvider.pool().threads());
-            dnnlThreadsSet = true;
-        }
+        // oneDNN runs on OpenMP; the thread count is a per-calling-thread setting, so set it every call.
+        Dnnl.omp_set_num_threads((long) m * n * k >= DNNL_PARALLEL_MIN_FLOPS ? KernelProvider.pool().threads() : 1);
         if (k == 0) { // oneDNN would be handed empty A and B; the result is just beta · C
             scale(c, m, n, ldc, beta);
             return;
