@@ -9,8 +9,9 @@ Recipe (works for any Llama checkpoint the reference can read: llama2.c .bin, a 
      model's own next-token predictions are unchanged: trunk + head 1 + final norm + output IS the
      original model.
   2. Heads 2..n are new blocks initialised as copies of the last block.
-  3. No dataset: the original model writes its own training text (sampled from BOS at a few
-     temperatures, with a KV cache).  Head k at position t is trained to match the original
+  3. No dataset: the original model writes its own training text with a KV cache: mostly greedy
+     continuations of a few tokens sampled from BOS (or of --prompts), the text self-speculative
+     decoding has to draft, plus some sampled at temperature 0.7.  Head k at position t is trained to match the original
      model's next-token distribution at position t+k-1, i.e. what the model itself would say k
      tokens ahead (a soft target: lower variance than the sampled token).
   4. Only the new heads train: trunk, head 1, norm, output and embeddings stay frozen, so the
@@ -60,7 +61,6 @@ def load_any(path: Path) -> tuple[Transformer, str]:
 
 def with_heads(base: Transformer, n: int) -> Transformer:
     """The same weights, re-read as trunk + n heads; new heads copy the last block."""
-    assert base.args.n_future_tokens == 1, "the checkpoint already has MTP heads"
     args = replace(base.args, n_layers=base.args.n_layers + n - 1, n_future_tokens=n)
     m = Transformer(args)
     sd = dict(base.state_dict())
@@ -74,8 +74,12 @@ def with_heads(base: Transformer, n: int) -> Transformer:
 
 @torch.no_grad()
 def sample(model: Transformer, rope: str, batch: int, length: int, temperature: float, bos: int,
-           gen: torch.Generator) -> torch.Tensor:
-    """Sequences [batch, length] (BOS first) from head 1, with a simple KV cache."""
+           gen: torch.Generator, prefix: int = 0, forced: torch.Tensor | None = None) -> torch.Tensor:
+    """Sequences [batch, length] (BOS first) from head 1, with a simple KV cache.
+
+    Temperature 0 is greedy decoding after a `prefix` of tokens sampled at temperature 1: greedy
+    continuations of varied beginnings, the text self-speculative decoding has to draft.  `forced`
+    [batch, P] fixes the first P tokens (prompts; BOS first) instead."""
     a = model.args
     cos, sin = rope_angles(a, torch.arange(length), torch.float32)
     blocks = list(model.layers)                        # trunk + head 1 = the original model
@@ -99,8 +103,12 @@ def sample(model: Transformer, rope: str, batch: int, length: int, temperature: 
             x = x + att.wo(o)
             x = x + blk.feed_forward(blk.ffn_norm(x))
         logits = model.output(model.norm(x))[:, 0]
-        if temperature == 0:
+        if forced is not None and pos + 1 < forced.shape[1]:
+            ids[:, pos + 1] = forced[:, pos + 1]
+        elif temperature == 0 and pos + 1 >= prefix:
             ids[:, pos + 1] = logits.argmax(-1)
+        elif temperature == 0:
+            ids[:, pos + 1] = torch.multinomial(F.softmax(logits, -1), 1, generator=gen)[:, 0]
         else:
             ids[:, pos + 1] = torch.multinomial(F.softmax(logits / temperature, -1), 1, generator=gen)[:, 0]
     return ids
@@ -135,6 +143,11 @@ def main():
     ap.add_argument("--heads", type=int, default=4, help="n: head 1 (the original last block) + n-1 new heads")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--bos", type=int, default=1)
+    ap.add_argument("--temperatures", default="0,0,0.7",
+                    help="sampling temperatures of the self-generated batches, in turn; 0 = greedy after a sampled prefix")
+    ap.add_argument("--prefix", default="2,24", help="sampled prefix length range before greedy (min,max)")
+    ap.add_argument("--prompts", type=Path, help="JSON lines with 'ids': prompts (BOS added) that begin the sequences "
+                                                    "instead of sampled prefixes (use training-split text, never held-out)")
     ap.add_argument("--seq", type=int, default=256)
     ap.add_argument("--sequences", type=int, default=384, help="self-generated training sequences")
     ap.add_argument("--batch", type=int, default=8)
@@ -150,7 +163,11 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
 
     base, rope = load_any(a.checkpoint)
-    model = with_heads(base.eval(), a.heads)
+    if base.args.n_future_tokens > 1:      # already an MTP model: retrain its heads 2..n in place
+        model = base.eval()
+        a.heads = base.args.n_future_tokens
+    else:
+        model = with_heads(base.eval(), a.heads)
     for p in model.parameters():
         p.requires_grad_(False)
     for p in model.extra_heads.parameters():
@@ -161,10 +178,18 @@ def main():
 
     # 1. Self-generated text: training set and a held-out set, at temperatures 1.0, 0.7 and 0.4.
     t0 = time.time()
-    temps = [1.0, 0.7, 0.4]
+    temps = [float(t) for t in a.temperatures.split(",")]
+    prompt_ids = [json.loads(l)["ids"] for l in a.prompts.read_text().splitlines()] if a.prompts else []
+    lo, hi = (int(x) for x in a.prefix.split(","))
     train_seqs, held_seqs = [], []
     for i in range(0, a.sequences + 64, a.batch):
-        seqs = sample(model, rope, a.batch, a.seq, temps[(i // a.batch) % 3], a.bos, gen)
+        prefix = int(torch.randint(lo, hi + 1, (1,), generator=gen))
+        forced = None
+        if prompt_ids:
+            chosen = [prompt_ids[int(j)] for j in torch.randint(0, len(prompt_ids), (a.batch,), generator=gen)]
+            p = min(len(c) for c in chosen)
+            forced = torch.tensor([[a.bos] + c[:p] for c in chosen])
+        seqs = sample(model, rope, a.batch, a.seq, temps[(i // a.batch) % len(temps)], a.bos, gen, prefix, forced)
         (train_seqs if i < a.sequences else held_seqs).append(seqs)
         print(f"  generated {i + a.batch}/{a.sequences + 64} sequences, {time.time() - t0:.0f}s", flush=True)
     train_ids, held_ids = torch.cat(train_seqs), torch.cat(held_seqs)
@@ -208,6 +233,13 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     (work / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     # Prompts for `bench mtp`: prefixes of held-out self-generated sequences, BOS included.
+    if a.checkpoint.is_dir():
+        for extra in ("tokenizer.json", "heldout-prompts.jsonl"):
+            if (a.checkpoint / extra).exists() and a.checkpoint.resolve() != a.out.resolve():
+                (a.out / extra).write_bytes((a.checkpoint / extra).read_bytes())
+    if (a.out / "heldout-prompts.jsonl").exists():
+        print(f"exported to {a.out}", flush=True)
+        return
     rnd = random.Random(a.seed)
     with open(a.out / "heldout-prompts.jsonl", "w") as f:
         for i in range(64):
