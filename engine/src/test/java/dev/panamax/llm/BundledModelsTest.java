@@ -27,7 +27,7 @@ class BundledModelsTest {
     static Path dir(String name) { return SharedData.projectRoot().resolve("models").resolve(name); }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-mtp4"})
+    @ValueSource(strings = {"code-mtp4", "bytes-mtp8", "stories260K-mtp4"})
     void logitsAndGreedyIdsMatchTheReference(String name) throws IOException {
         JsonNode v = JSON.readTree(dir(name).resolve("vectors.json").toFile());
         double tol = v.get("tolerance").asDouble();
@@ -60,7 +60,7 @@ class BundledModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-mtp4"})
+    @ValueSource(strings = {"code-mtp4", "bytes-mtp8"})
     void tokenizerEncodesLikeTheTrainer(String name) throws IOException {
         Tokenizer tok = Tokenizers.load(dir(name)).orElseThrow(() -> new AssertionError(name + ": no tokenizer"));
         JsonNode v = JSON.readTree(dir(name).resolve("vectors.json").toFile());
@@ -73,6 +73,23 @@ class BundledModelsTest {
             JsonNode p = JSON.readTree(line);
             assertArrayEquals(ReferenceModelsTest.ints(p.get("ids")), tok.encode(p.get("text").asText()),
                     name + " prompt " + p.get("text").asText());
+        }
+    }
+
+    /**
+     * stories260K-mtp4 keeps the original checkpoint as trunk + head 1, so its greedy ids from BOS are
+     * llama2.c's own ({@code stories260K.greedy-bos.ids}), whichever decoder runs.
+     */
+    @org.junit.jupiter.api.Test
+    void attachedHeadsLeaveTheOriginalModelsGreedyIdsAlone() throws IOException {
+        int[] expected = Files.readAllLines(SharedData.file("llama2c/stories260K.greedy-bos.ids")).stream()
+                .map(String::trim).filter(l -> !l.isEmpty()).mapToInt(Integer::parseInt).toArray();
+        try (LanguageModel m = LanguageModel.load(dir("stories260K-mtp4"))) {
+            GenerateOptions o = GenerateOptions.greedy().addBos(false).stopTokens(false).maxTokens(expected.length);
+            assertArrayEquals(expected, m.generate(new int[] {1}, o.decoder(GenerateOptions.Decoder.NTP)).ids(), "ntp");
+            GenerateResult mtp = m.generate(new int[] {1}, o.decoder(GenerateOptions.Decoder.MTP));
+            assertArrayEquals(expected, mtp.ids(), "mtp");
+            assertTrue(mtp.forwardPasses() < expected.length, "the heads' drafts were accepted at least once");
         }
     }
 }
