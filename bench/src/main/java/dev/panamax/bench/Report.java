@@ -47,6 +47,7 @@ final class Report {
 
     Path write() throws IOException {
         System.setProperty("java.awt.headless", "true");
+        Files.writeString(dir.resolve("machine.json"), BenchSupport.JSON.writeValueAsString(InfoCommand.info()));
         title();
         targets();
         kernels();
@@ -73,7 +74,8 @@ final class Report {
         row("kernels", info.get("kernels") + ", " + info.get("vector_bits") + "-bit vectors, " + info.get("threads") + " worker threads");
         row("oneDNN", Boolean.TRUE.equals(dnnl.get("available")) ? dnnl.get("version") + " (" + dnnl.get("library") + ")"
                 : "not available: " + dnnl.get("reason"));
-        md.append("\nEach section's figures come from that bench's JSON, saved beside this file; the commands that made them:\n\n");
+        md.append("\nThe machine as `panamax info --json` describes it: [machine.json](machine.json). Each section's figures come from")
+                .append(" that bench's JSON, saved beside this file; the commands that made them:\n\n");
         for (var e : notes.entrySet())
             md.append("- `").append(e.getKey()).append("`: ").append(e.getValue().startsWith("panamax") ? "`" + e.getValue() + "`" : e.getValue())
                     .append(r.containsKey(e.getKey()) ? " → [" + e.getKey() + ".json](" + e.getKey() + ".json)" : "").append('\n');

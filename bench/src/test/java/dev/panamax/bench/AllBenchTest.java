@@ -49,6 +49,8 @@ class AllBenchTest {
         assertFalse(report.contains("## KAN") || Files.exists(out.resolve("kan.json")), "--skip kan runs no kan bench");
 
         // The figures are the benches' own: the tables quote the JSON saved beside the report.
+        JsonNode machine = BenchSupport.JSON.readTree(out.resolve("machine.json").toFile());
+        assertTrue(report.contains(machine.path("cpu").asText() + ", " + machine.path("cores").asInt() + " cores"), report);
         JsonNode mtp = BenchSupport.JSON.readTree(out.resolve("mtp.json").toFile());
         assertTrue(mtp.path("identical").asBoolean(), "mtp ids must equal ntp ids");
         assertTrue(report.contains("| " + Report.num(mtp.path("ntp_tokens_per_second").asDouble()) + " | "
