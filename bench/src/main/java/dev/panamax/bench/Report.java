@@ -89,7 +89,9 @@ final class Report {
         if (k != null)
             k.path("ratios").properties().forEach(e -> {
                 if (e.getValue().has("target"))
-                    rows.add(new String[] {"kernels: " + e.getKey(), num(e.getValue().get("value")), e.getValue().get("target").asText(),
+                    rows.add(new String[] {"kernels: " + e.getKey(), num(e.getValue().get("value"))
+                            + (e.getValue().has("value_best") ? " (fastest runs: " + num(e.getValue().get("value_best")) + ")" : ""),
+                            e.getValue().get("target").asText(),
                             met(e.getValue().get("met").asBoolean())});
             });
         JsonNode g = r.get("generate");
