@@ -3,6 +3,11 @@ package dev.panamax.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.ServiceLoader;
 
 /** The {@code panamax} command line. */
@@ -20,11 +25,35 @@ public final class Main implements Runnable {
         for (CommandPlugin plugin : ServiceLoader.load(CommandPlugin.class))
             for (Object command : plugin.commands()) cl.addSubcommand(command);
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
-            line.getErr().println("panamax: " + ex.getMessage());
+            line.getErr().println("panamax: " + describe(ex));
             if (Boolean.getBoolean("panamax.debug")) ex.printStackTrace(line.getErr());
             return 1;
         });
         return cl;
+    }
+
+    /**
+     * What went wrong, in words a user can act on: the file and the reason for file-system errors
+     * (whose own message is only the path), the exception's name when it has no message, and the
+     * cause when a wrapper merely repeats it.
+     */
+    static String describe(Throwable ex) {
+        if (ex instanceof FileSystemException fs && fs.getReason() == null) {
+            String what = switch (ex) {
+                case NoSuchFileException e -> "no such file or folder";
+                case AccessDeniedException e -> "permission denied";
+                case FileAlreadyExistsException e -> "already exists";
+                case NotDirectoryException e -> "not a folder";
+                default -> ex.getClass().getSimpleName();
+            };
+            return fs.getFile() + ": " + what;
+        }
+        String message = ex.getMessage();
+        Throwable cause = ex.getCause();
+        if (cause != null && cause != ex && (message == null || message.equals(cause.toString()))) return describe(cause);
+        if (message == null || message.isBlank()) return ex.getClass().getSimpleName();
+        if (cause instanceof FileSystemException && ex instanceof java.io.UncheckedIOException) return message + ": " + describe(cause);
+        return message;
     }
 
     public static void main(String[] args) {

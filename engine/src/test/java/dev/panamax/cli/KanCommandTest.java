@@ -104,6 +104,11 @@ class KanCommandTest {
         r = run("kan", "predict", "--model", model.toString(), "--input", tmp.resolve("missing.csv").toString());
         assertTrue(r.err().contains("missing.csv"), r.err());
 
+        Path good = Files.writeString(tmp.resolve("good.csv"), "0.1,0.2\n");
+        r = run("kan", "predict", "--model", model.toString(), "--input", good.toString(), "--output", tmp.resolve("no/such/dir/out.csv").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("out.csv: no such file or folder"), r.err());
+
         // an unknown symbolic function in the config
         Path dir = SharedData.file("kan/pykan/toy_exp_sin_symbolic");
         Files.writeString(tmp.resolve("m_config.yml"), Files.readString(dir.resolve("model_config.yml")).replaceFirst("- - exp", "- - bessel"));

@@ -1,0 +1,27 @@
+package dev.panamax.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The one line a user sees when a command fails. */
+class MainTest {
+    @Test void fileSystemErrorsNameTheFileAndTheReason() {
+        assertEquals("/x/out.csv: no such file or folder", Main.describe(new NoSuchFileException("/x/out.csv")));
+        assertEquals("/etc/y: permission denied", Main.describe(new AccessDeniedException("/etc/y")));
+        assertEquals("reading prompts p.jsonl: p.jsonl: no such file or folder",
+                Main.describe(new UncheckedIOException("reading prompts p.jsonl", new NoSuchFileException("p.jsonl"))));
+        assertEquals("p.jsonl: no such file or folder", Main.describe(new UncheckedIOException(new NoSuchFileException("p.jsonl"))));
+    }
+
+    @Test void otherErrorsKeepTheirMessageOrNameTheirKind() {
+        assertEquals("bad --x", Main.describe(new IllegalArgumentException("bad --x")));
+        assertEquals("NullPointerException", Main.describe(new NullPointerException()));
+        assertEquals("disk full", Main.describe(new IOException("disk full")));
+    }
+}
