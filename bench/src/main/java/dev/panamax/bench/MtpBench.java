@@ -100,6 +100,7 @@ public final class MtpBench implements Callable<Integer> {
     }
 
     static Path defaultPrompts(Path model) {
+        if (!Files.exists(model)) throw new IllegalArgumentException(model + ": no such file or folder");
         Path folder = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
         Path f = folder.resolve(PROMPTS_FILE);
         if (!Files.isRegularFile(f))
@@ -109,6 +110,7 @@ public final class MtpBench implements Callable<Integer> {
 
     /** One prompt per non-blank line: {"ids": [...]} or {"text": "..."} (ids win when both are there), or [ids]. */
     static List<Prompt> readPrompts(Path file) {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such prompts file");
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
