@@ -143,5 +143,9 @@ class BenchesTest {
         RandomModelWriter.writeMeta(model, RandomModelWriter.shape("tiny").withFutureTokens(2), DType.F32, 1);
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> MtpBench.defaultPrompts(model));
         assertTrue(e.getMessage().contains(MtpBench.PROMPTS_FILE) && e.getMessage().contains("--prompts"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> MtpBench.defaultPrompts(dir.resolve("absent")));
+        assertEquals(dir.resolve("absent") + ": no such file or folder", e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> MtpBench.readPrompts(dir.resolve("p.jsonl")));
+        assertTrue(e.getMessage().contains("p.jsonl: no such prompts file"), e.getMessage());
     }
 }

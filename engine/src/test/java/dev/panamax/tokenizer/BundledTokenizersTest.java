@@ -3,7 +3,6 @@ package dev.panamax.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.panamax.SharedData;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -65,7 +64,7 @@ class BundledTokenizersTest {
 
     @Test void roundTripCodeAndDeclareBosEos() throws IOException {
         List<Path> files = bundled();
-        Assumptions.assumeFalse(files.isEmpty(), "no models/*/tokenizer.json on this branch yet");
+        assertFalse(files.isEmpty(), "no models/*/tokenizer.json: the bundled tokenizers are missing");
         for (Path file : files) {
             Tokenizer t = Tokenizers.load(file).orElseThrow();
             for (String code : codeSamples()) {
