@@ -5,8 +5,10 @@ import dev.panamax.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
@@ -21,8 +23,8 @@ import java.util.Arrays;
  *
  * <p><b>Determinism.</b> Every output element is computed by one fixed sequence of operations,
  * whatever the number of rows, the tile it falls in or the thread that runs it: a single vector
- * accumulator walked over the input in order, its lanes summed left to right, then the scalar tail
- * with {@code Math.fma}. Lane-wise vector operations and {@code Math.fma} are exact IEEE operations,
+ * accumulator walked over the input in order, its lanes summed by one fixed tree of lane-wise adds
+ * ({@link #finishRows}), then the scalar tail with {@code Math.fma}. Lane-wise vector operations and {@code Math.fma} are exact IEEE operations,
  * so the interpreter, C1 and C2 agree bit for bit. {@code reduceLanes} and the vector {@code EXP}
  * are avoided on purpose: their order and accuracy differ between the JIT intrinsic and the Java
  * fallback. The exponential is our own polynomial ({@link #exp(FloatVector)}, {@link #exp(float)}).
@@ -40,8 +42,12 @@ final class PanamaKernels implements Kernels {
 
     /** Output rows per register tile of the matmul. */
     private static final int TILE = 4;
-    /** Below this many multiply-adds a call runs on the calling thread: dispatch would cost more than it saves. */
-    private static final long PARALLEL_MIN_FMAS = 1 << 16;
+    /**
+     * Weights (out × in) below which a matmul runs on the calling thread: dispatch would cost more
+     * than it saves. It counts the weight alone, never the rows, so that a 1-row and a k-row call
+     * on one weight always take the same path. {@code -Dpanamax.parallel.minWeights} overrides it.
+     */
+    static final long PARALLEL_MIN_WEIGHTS = Long.getLong("panamax.parallel.minWeights", 1L << 18);
 
     private final WorkerPool pool;
 
@@ -78,9 +84,10 @@ final class PanamaKernels implements Kernels {
         MemorySegment seg = w.data();
         DType dtype = w.dtype();
         int tiles = (outDim + TILE - 1) / TILE;
-        long fmas = (long) rows * outDim * in;
-        // A few chunks per thread, so a thread slowed by a neighbour on a shared machine does not hold the rest back.
-        int chunks = fmas < PARALLEL_MIN_FMAS || !pool.canShare(seg) ? 1 : Math.min(tiles, pool.threads() * 4);
+        long weights = (long) outDim * in;
+        // A few chunks per thread, so a thread slowed by a neighbour on a shared machine does not hold
+        // the rest back. Threads split the output rows only: each output element is still one dot product.
+        int chunks = weights < PARALLEL_MIN_WEIGHTS || !pool.canShare(seg) ? 1 : Math.min(tiles, pool.threads() * 4);
         int tilesPerChunk = (tiles + chunks - 1) / chunks;
         int used = (tiles + tilesPerChunk - 1) / tilesPerChunk;
         pool.parallelFor(used, c -> {
@@ -97,10 +104,10 @@ final class PanamaKernels implements Kernels {
      */
     private static void matmulRange(float[] x, int rows, MemorySegment seg, DType dtype, int outDim, int in,
                                     float[] out, int o0, int o1) {
-        float[] lanes = new float[L];
         // f16 is always widened to f32 first; bf16 too when there are more than 4 rows, so that the
         // conversion is paid once per weight and not once per block of 4 rows. Widening is exact, so
         // either path gives the same bits.
+        float[] acc = new float[4 * TILE * L]; // a tile's accumulators, parked for the reduction
         boolean widen = dtype == DType.F16 || (dtype == DType.BF16 && rows > 4);
         MemorySegment widened = widen ? scratch(4L * TILE * in) : null;
         boolean bf16 = dtype == DType.BF16 && !widen;
@@ -124,13 +131,13 @@ final class PanamaKernels implements Kernels {
             }
             int r = 0;
             if (bf16) {
-                for (; r + 4 <= rows; r += 4) bf16Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
-                for (; r + 2 <= rows; r += 2) bf16Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
-                for (; r < rows; r++) bf16Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
+                for (; r + 4 <= rows; r += 4) bf16Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+                for (; r + 2 <= rows; r += 2) bf16Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+                for (; r < rows; r++) bf16Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
             } else {
-                for (; r + 4 <= rows; r += 4) f32Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
-                for (; r + 2 <= rows; r += 2) f32Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
-                for (; r < rows; r++) f32Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, lanes);
+                for (; r + 4 <= rows; r += 4) f32Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+                for (; r + 2 <= rows; r += 2) f32Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+                for (; r < rows; r++) f32Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
             }
         }
     }
@@ -178,20 +185,76 @@ final class PanamaKernels implements Kernels {
         return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
-    /** The lanes of acc summed left to right, then the tail [from, in) of the dot product: the one order every path uses. */
-    private static float finish(FloatVector acc, MemorySegment w, long wb, boolean bf16, float[] x, int xo, int from, int in,
-                                float[] lanes) {
-        float s = sumLanes(acc, lanes);
+    /**
+     * Lane partners for the reduction tree: {@code SWAP[j]} exchanges lane i with lane i ^ 2^j, and
+     * {@code ODD[j]} marks the lanes with bit j set.
+     */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] SWAP = new VectorShuffle[Integer.numberOfTrailingZeros(L)];
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] ODD = new VectorMask[2];
+    static {
+        for (int j = 0; j < SWAP.length; j++) {
+            int bit = 1 << j;
+            SWAP[j] = VectorShuffle.fromOp(F, i -> i ^ bit);
+            if (j < ODD.length) {
+                boolean[] odd = new boolean[L];
+                for (int i = 0; i < L; i++) odd[i] = (i & bit) != 0;
+                ODD[j] = VectorMask.fromArray(F, odd, 0);
+            }
+        }
+    }
+
+    /**
+     * Finishes the dot products of a tile: for each of its {@code n} activation rows, the four
+     * accumulators of weight rows at byte offsets b0..b3 (parked in {@code acc}, row t's at
+     * acc[4t·L ..]) are summed, then each gets its tail [from, in) in order, and lands at
+     * out[(xr + t) · outDim + o0..o3].
+     *
+     * <p>The four are summed at once by transposing while adding: adjacent lanes, then pairs of
+     * pairs, then the halves. Every accumulator goes through the same tree whatever its place among
+     * the four, and the tree is made of exact lane-wise adds, so its sum does not depend on its
+     * neighbours, on the tile or on the JIT. The accumulators come through memory rather than as
+     * arguments: a vector passed to a method the JIT does not inline is boxed, which costs far more.
+     */
+    private static void finishRows(float[] acc, int n, MemorySegment w, long b0, long b1, long b2, long b3, boolean bf16,
+                                   float[] x, int xr, int in, int from, float[] out, int outDim, int o0, int o1, int o2, int o3) {
+        for (int t = 0; t < n; t++) {
+            int base = 4 * t * L;
+            FloatVector a = FloatVector.fromArray(F, acc, base), b = FloatVector.fromArray(F, acc, base + L);
+            FloatVector c = FloatVector.fromArray(F, acc, base + 2 * L), d = FloatVector.fromArray(F, acc, base + 3 * L);
+            // [a0+a1, b0+b1, a2+a3, b2+b3, ...] and the same for c, d
+            FloatVector ab = a.blend(b, ODD[0]).add(b.blend(a, ODD[0]).rearrange(SWAP[0]));
+            FloatVector cd = c.blend(d, ODD[0]).add(d.blend(c, ODD[0]).rearrange(SWAP[0]));
+            // lane 4g + 0..3: the sums of lanes 4g..4g+3 of a, b, c, d; then fold the groups of 4
+            FloatVector r = ab.blend(cd, ODD[1]).add(cd.blend(ab, ODD[1]).rearrange(SWAP[1]));
+            for (int j = 2; j < SWAP.length; j++) r = r.add(r.rearrange(SWAP[j]));
+            r.intoArray(acc, base);
+            int xo = (xr + t) * in, row = (xr + t) * outDim;
+            float sa = acc[base], sb = acc[base + 1], sc = acc[base + 2], sd = acc[base + 3];
+            if (from < in) {
+                sa = tail(sa, w, b0, bf16, x, xo, from, in);
+                sb = tail(sb, w, b1, bf16, x, xo, from, in);
+                sc = tail(sc, w, b2, bf16, x, xo, from, in);
+                sd = tail(sd, w, b3, bf16, x, xo, from, in);
+            }
+            out[row + o0] = sa;
+            out[row + o1] = sb;
+            out[row + o2] = sc;
+            out[row + o3] = sd;
+        }
+    }
+
+    private static float tail(float s, MemorySegment w, long wb, boolean bf16, float[] x, int xo, int from, int in) {
         if (bf16) for (int i = from; i < in; i++) s = Math.fma(DType.bf16ToFloat(w.get(I16_LE, wb + 2L * i)), x[xo + i], s);
         else for (int i = from; i < in; i++) s = Math.fma(w.get(F32_LE, wb + 4L * i), x[xo + i], s);
         return s;
     }
 
-    private static float sumLanes(FloatVector v, float[] lanes) {
-        v.intoArray(lanes, 0);
-        float s = 0f;
-        for (int l = 0; l < L; l++) s += lanes[l];
-        return s;
+    /** The lanes of v summed by the same tree as {@link #finishRows}. */
+    private static float sumLanes(FloatVector v) {
+        for (int j = 0; j < SWAP.length; j++) v = v.add(v.rearrange(SWAP[j]));
+        return v.lane(0);
     }
 
     private static float maxLanes(FloatVector v, float[] lanes) {
@@ -239,7 +302,7 @@ final class PanamaKernels implements Kernels {
             a6 = a6.add(FloatVector.fromMemorySegment(F, seg, off + 6 * r, LE));
             a7 = a7.add(FloatVector.fromMemorySegment(F, seg, off + 7 * r, LE));
         }
-        return sumLanes(a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))), lanes);
+        return sumLanes(a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))));
     }
 
     // ---------------------------------------------------------------- vector helpers
@@ -263,7 +326,7 @@ final class PanamaKernels implements Kernels {
         }
         for (int upper = F.loopBound(n); i < upper; i += L)
             s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
-        float s = sumLanes(s0.add(s1).add(s2.add(s3)), new float[L]);
+        float s = sumLanes(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) s = Math.fma(a[aOff + i], b[bOff + i], s);
         return s;
     }
@@ -296,7 +359,7 @@ final class PanamaKernels implements Kernels {
             FloatVector v = FloatVector.fromArray(F, x, xOff + i);
             acc = v.fma(v, acc);
         }
-        float ss = sumLanes(acc, new float[L]);
+        float ss = sumLanes(acc);
         for (; i < n; i++) ss = Math.fma(x[xOff + i], x[xOff + i], ss);
         float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
         FloatVector vi = FloatVector.broadcast(F, inv);
@@ -326,7 +389,7 @@ final class PanamaKernels implements Kernels {
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        float sum = sumLanes(acc, lanes);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
             x[off + i] = exp(x[off + i] - max);
             sum += x[off + i];
@@ -440,6 +503,9 @@ final class PanamaKernels implements Kernels {
 
     // ---------------------------------------------------------------- attention
 
+    /** Multiply-adds of one query row over all heads below which attention runs on the calling thread. */
+    private static final long ATTENTION_MIN_WORK = 1L << 16;
+
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
 
     @Override
@@ -448,8 +514,9 @@ final class PanamaKernels implements Kernels {
         Checks.attention(q, rows, kCache, vCache, startPos, heads, kvHeads, headDim, out);
         if (rows == 0) return;
         int tasks = rows * heads;
-        long work = (long) tasks * (startPos + rows) * headDim * 2;
-        if (work < PARALLEL_MIN_FMAS) {
+        // The work of one row decides, as for the matmul: the number of rows never changes the path.
+        long work = (long) heads * (startPos + rows) * headDim * 2;
+        if (work < ATTENTION_MIN_WORK) {
             for (int t = 0; t < tasks; t++) attendOne(q, t / heads, t % heads, kCache, vCache, startPos, heads, kvHeads, headDim, out);
         } else {
             pool.parallelFor(tasks, t -> attendOne(q, t / heads, t % heads, kCache, vCache, startPos, heads, kvHeads, headDim, out));
@@ -478,7 +545,7 @@ final class PanamaKernels implements Kernels {
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */
     private static void f32Tile4x4(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
         int x2 = (xr + 2) * in;
@@ -502,27 +569,16 @@ final class PanamaKernels implements Kernels {
             FloatVector v3 = FloatVector.fromArray(F, x, x3 + i);
             a30 = w0.fma(v3, a30); a31 = w1.fma(v3, a31); a32 = w2.fma(v3, a32); a33 = w3.fma(v3, a33);
         }
-        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, false, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, false, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, false, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, false, x, x0, upper, in, lanes);
-        out[(xr + 1) * outDim + o0] = finish(a10, w, b0, false, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o1] = finish(a11, w, b1, false, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o2] = finish(a12, w, b2, false, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o3] = finish(a13, w, b3, false, x, x1, upper, in, lanes);
-        out[(xr + 2) * outDim + o0] = finish(a20, w, b0, false, x, x2, upper, in, lanes);
-        out[(xr + 2) * outDim + o1] = finish(a21, w, b1, false, x, x2, upper, in, lanes);
-        out[(xr + 2) * outDim + o2] = finish(a22, w, b2, false, x, x2, upper, in, lanes);
-        out[(xr + 2) * outDim + o3] = finish(a23, w, b3, false, x, x2, upper, in, lanes);
-        out[(xr + 3) * outDim + o0] = finish(a30, w, b0, false, x, x3, upper, in, lanes);
-        out[(xr + 3) * outDim + o1] = finish(a31, w, b1, false, x, x3, upper, in, lanes);
-        out[(xr + 3) * outDim + o2] = finish(a32, w, b2, false, x, x3, upper, in, lanes);
-        out[(xr + 3) * outDim + o3] = finish(a33, w, b3, false, x, x3, upper, in, lanes);
+        a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+        a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
+        a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
+        a30.intoArray(acc, 12 * L); a31.intoArray(acc, 13 * L); a32.intoArray(acc, 14 * L); a33.intoArray(acc, 15 * L);
+        finishRows(acc, 4, w, b0, b1, b2, b3, false, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+1: 8 accumulators. */
     private static void f32Tile4x2(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
@@ -538,19 +594,14 @@ final class PanamaKernels implements Kernels {
             FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
             a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
         }
-        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, false, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, false, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, false, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, false, x, x0, upper, in, lanes);
-        out[(xr + 1) * outDim + o0] = finish(a10, w, b0, false, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o1] = finish(a11, w, b1, false, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o2] = finish(a12, w, b2, false, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o3] = finish(a13, w, b3, false, x, x1, upper, in, lanes);
+        a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+        a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
+        finishRows(acc, 2, w, b0, b1, b2, b3, false, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+0: 4 accumulators. */
     private static void f32Tile4x1(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         int upper = F.loopBound(in);
@@ -562,15 +613,13 @@ final class PanamaKernels implements Kernels {
             FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
             a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
         }
-        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, false, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, false, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, false, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, false, x, x0, upper, in, lanes);
+        a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+        finishRows(acc, 1, w, b0, b1, b2, b3, false, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */
     private static void bf16Tile4x4(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
         int x2 = (xr + 2) * in;
@@ -594,27 +643,16 @@ final class PanamaKernels implements Kernels {
             FloatVector v3 = FloatVector.fromArray(F, x, x3 + i);
             a30 = w0.fma(v3, a30); a31 = w1.fma(v3, a31); a32 = w2.fma(v3, a32); a33 = w3.fma(v3, a33);
         }
-        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, true, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, true, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, true, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, true, x, x0, upper, in, lanes);
-        out[(xr + 1) * outDim + o0] = finish(a10, w, b0, true, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o1] = finish(a11, w, b1, true, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o2] = finish(a12, w, b2, true, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o3] = finish(a13, w, b3, true, x, x1, upper, in, lanes);
-        out[(xr + 2) * outDim + o0] = finish(a20, w, b0, true, x, x2, upper, in, lanes);
-        out[(xr + 2) * outDim + o1] = finish(a21, w, b1, true, x, x2, upper, in, lanes);
-        out[(xr + 2) * outDim + o2] = finish(a22, w, b2, true, x, x2, upper, in, lanes);
-        out[(xr + 2) * outDim + o3] = finish(a23, w, b3, true, x, x2, upper, in, lanes);
-        out[(xr + 3) * outDim + o0] = finish(a30, w, b0, true, x, x3, upper, in, lanes);
-        out[(xr + 3) * outDim + o1] = finish(a31, w, b1, true, x, x3, upper, in, lanes);
-        out[(xr + 3) * outDim + o2] = finish(a32, w, b2, true, x, x3, upper, in, lanes);
-        out[(xr + 3) * outDim + o3] = finish(a33, w, b3, true, x, x3, upper, in, lanes);
+        a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+        a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
+        a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
+        a30.intoArray(acc, 12 * L); a31.intoArray(acc, 13 * L); a32.intoArray(acc, 14 * L); a33.intoArray(acc, 15 * L);
+        finishRows(acc, 4, w, b0, b1, b2, b3, true, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+1: 8 accumulators. */
     private static void bf16Tile4x2(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
@@ -630,19 +668,14 @@ final class PanamaKernels implements Kernels {
             FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
             a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
         }
-        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, true, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, true, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, true, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, true, x, x0, upper, in, lanes);
-        out[(xr + 1) * outDim + o0] = finish(a10, w, b0, true, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o1] = finish(a11, w, b1, true, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o2] = finish(a12, w, b2, true, x, x1, upper, in, lanes);
-        out[(xr + 1) * outDim + o3] = finish(a13, w, b3, true, x, x1, upper, in, lanes);
+        a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+        a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
+        finishRows(acc, 2, w, b0, b1, b2, b3, true, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+0: 4 accumulators. */
     private static void bf16Tile4x1(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] lanes) {
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         int upper = F.loopBound(in);
@@ -654,10 +687,8 @@ final class PanamaKernels implements Kernels {
             FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
             a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
         }
-        out[(xr + 0) * outDim + o0] = finish(a00, w, b0, true, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o1] = finish(a01, w, b1, true, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o2] = finish(a02, w, b2, true, x, x0, upper, in, lanes);
-        out[(xr + 0) * outDim + o3] = finish(a03, w, b3, true, x, x0, upper, in, lanes);
+        a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+        finishRows(acc, 1, w, b0, b1, b2, b3, true, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
     }
 
 }

@@ -74,8 +74,13 @@ class PanamaKernelsTest {
     @Test
     void matmulRowsAreBitIdenticalInAnyBatchAndThreadSplit() {
         Random rnd = new Random(2);
+        // On the calling thread (160 × 160, no tail; 203 × 517, a ragged tail) and on the pool (611 × 517):
+        // the weight's size alone decides, so a row gets the same bits from every count of rows.
+        int[][] shapes = {{160, 160}, {203, 517}, {611, 517}};
+        assertTrue(611L * 517 >= PanamaKernels.PARALLEL_MIN_WEIGHTS && 203L * 517 < PanamaKernels.PARALLEL_MIN_WEIGHTS);
+        for (int[] shape : shapes)
         for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16}) {
-            int outDim = 203, in = 517, k = 19; // large enough to run in parallel
+            int outDim = shape[0], in = shape[1], k = 19;
             Tensor w = weight(rnd, dt, outDim, in);
             float[] x = random(rnd, k * in);
             float[] all = new float[k * outDim];
@@ -115,6 +120,10 @@ class PanamaKernelsTest {
         float[] x = random(rnd, 37), logits = random(rnd, 45), gate = random(rnd, 45), up = random(rnd, 45);
         float[] first = new float[9];
         PANAMA.matmul(x, 1, w, first);
+        float[] x4 = random(rnd, 4 * 37), first4 = new float[4 * 9];
+        System.arraycopy(x, 0, x4, 2 * 37, 37); // row 2 of the 4-row call is the 1-row call's row
+        PANAMA.matmul(x4, 4, w, first4);
+        assertArrayEquals(first, Arrays.copyOfRange(first4, 2 * 9, 3 * 9), 0f, "row 2 of 4 against the same row alone");
         float[] soft0 = logits.clone();
         PANAMA.softmax(soft0, 0, soft0.length);
         float[] glu0 = gate.clone();
@@ -123,6 +132,9 @@ class PanamaKernelsTest {
             float[] out = new float[9];
             PANAMA.matmul(x, 1, w, out);
             assertArrayEquals(first, out, 0f, "matmul, iteration " + it);
+            float[] out4 = new float[4 * 9];
+            PANAMA.matmul(x4, 4, w, out4);
+            assertArrayEquals(first4, out4, 0f, "4-row matmul, iteration " + it);
             float[] soft = logits.clone();
             PANAMA.softmax(soft, 0, soft.length);
             assertArrayEquals(soft0, soft, 0f, "softmax, iteration " + it);
