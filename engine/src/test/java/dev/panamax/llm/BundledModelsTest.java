@@ -29,34 +29,7 @@ class BundledModelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"code-mtp4", "bytes-mtp8", "stories260K-mtp4"})
     void logitsAndGreedyIdsMatchTheReference(String name) throws IOException {
-        JsonNode v = JSON.readTree(dir(name).resolve("vectors.json").toFile());
-        double tol = v.get("tolerance").asDouble();
-        try (LanguageModel m = LanguageModel.load(dir(name))) {
-            ModelConfig c = m.config();
-            assertEquals(v.get("n_heads").asInt(), c.futureTokens(), name + " heads");
-            assertEquals(v.get("vocab_size").asInt(), c.vocabSize(), name + " vocabulary");
-            int[] input = ReferenceModelsTest.ints(v.get("input_ids"));
-            Transformer t = LogitsProbe.transformer(m);
-            Session s = t.newSession(input.length, input.length, c.futureTokens());
-            t.trunk(s, input, 0, input.length);
-            JsonNode positions = v.get("logit_positions");
-            for (int h = 0; h < c.futureTokens(); h++) {
-                t.head(s, h, input.length, 0, 0);
-                t.unembed(s, input.length);
-                for (int i = 0; i < positions.size(); i++) {
-                    int pos = positions.get(i).asInt();
-                    JsonNode want = v.get("logits").get(h).get(i);
-                    for (int tok = 0; tok < c.vocabSize(); tok++)
-                        assertEquals(want.get(tok).asDouble(), s.logits[pos * c.vocabSize() + tok], tol,
-                                name + " head " + (h + 1) + " position " + pos + " token " + tok);
-                }
-            }
-            int[] prompt = ReferenceModelsTest.ints(v.get("greedy").get("prompt_ids"));
-            int[] expected = ReferenceModelsTest.ints(v.get("greedy").get("ids"));
-            GenerateOptions o = GenerateOptions.greedy().addBos(false).stopTokens(false).maxTokens(expected.length);
-            assertArrayEquals(expected, m.generate(prompt, o.decoder(GenerateOptions.Decoder.NTP)).ids(), name + " ntp");
-            assertArrayEquals(expected, m.generate(prompt, o.decoder(GenerateOptions.Decoder.MTP)).ids(), name + " mtp");
-        }
+        ReferenceModelsTest.assertMatchesVectors(dir(name), name);
     }
 
     @ParameterizedTest

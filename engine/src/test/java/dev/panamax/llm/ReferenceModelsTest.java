@@ -22,12 +22,20 @@ class ReferenceModelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"meta-ntp-f32", "meta-mtp3-f32", "meta-mtp4-bf16", "hf-tied-f32", "hf-f32"})
     void logitsAndGreedyIdsMatchTheReference(String name) throws IOException {
-        JsonNode v = new ObjectMapper().readTree(dir(name).resolve("vectors.json").toFile());
+        assertMatchesVectors(dir(name), name);
+    }
+
+    /**
+     * The model in {@code dir} against its {@code vectors.json}: every head's logits at the recorded
+     * positions within the stated tolerance, and the recorded greedy ids with both decoders.
+     */
+    static void assertMatchesVectors(Path dir, String name) throws IOException {
+        JsonNode v = new ObjectMapper().readTree(dir.resolve("vectors.json").toFile());
         double tol = v.get("tolerance").asDouble();
-        try (LanguageModel m = LanguageModel.load(dir(name))) {
+        try (LanguageModel m = LanguageModel.load(dir)) {
             ModelConfig c = m.config();
-            assertEquals(v.get("n_heads").asInt(), c.futureTokens());
-            assertEquals(v.get("vocab_size").asInt(), c.vocabSize());
+            assertEquals(v.get("n_heads").asInt(), c.futureTokens(), name + " heads");
+            assertEquals(v.get("vocab_size").asInt(), c.vocabSize(), name + " vocabulary");
             int[] input = ints(v.get("input_ids"));
             Transformer t = LogitsProbe.transformer(m);
             Session s = t.newSession(input.length, input.length, c.futureTokens());
@@ -47,8 +55,9 @@ class ReferenceModelsTest {
 
             int[] prompt = ints(v.get("greedy").get("prompt_ids")), expected = ints(v.get("greedy").get("ids"));
             GenerateOptions o = GenerateOptions.greedy().addBos(false).stopTokens(false).maxTokens(expected.length);
-            assertArrayEquals(expected, m.generate(prompt, o.decoder(GenerateOptions.Decoder.NTP)).ids());
-            if (c.futureTokens() > 1) assertArrayEquals(expected, m.generate(prompt, o.decoder(GenerateOptions.Decoder.MTP)).ids());
+            assertArrayEquals(expected, m.generate(prompt, o.decoder(GenerateOptions.Decoder.NTP)).ids(), name + " ntp");
+            if (c.futureTokens() > 1)
+                assertArrayEquals(expected, m.generate(prompt, o.decoder(GenerateOptions.Decoder.MTP)).ids(), name + " mtp");
         }
     }
 
