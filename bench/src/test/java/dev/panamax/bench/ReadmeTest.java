@@ -10,9 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,20 +127,7 @@ class ReadmeTest {
     }
 
     private static String run(List<String> args) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream old = System.out, oldErr = System.err;
-        int code;
-        try (PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
-             PrintStream captureErr = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            System.setErr(captureErr);
-            code = Main.commandLine().execute(args.toArray(String[]::new));
-        } finally {
-            System.setOut(old);
-            System.setErr(oldErr);
-        }
-        String out = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, "panamax " + String.join(" ", args) + " failed: " + err.toString(StandardCharsets.UTF_8));
+        String out = DemoCommandTest.run(args.toArray(String[]::new));
         // --output writes a file instead of printing: report that as output.
         return out.isBlank() && args.contains("--output") ? "wrote " + args.get(args.indexOf("--output") + 1) : out;
     }
