@@ -74,6 +74,10 @@ public final class DemoCommand implements Callable<Integer> {
         start = System.nanoTime();
         Path modelPath = model != null ? model : bundled(DEFAULT_MODEL);
         Path kanPath = kan != null ? kan : bundled(DEFAULT_KAN);
+        // Named paths are checked before the minute of generation, not after it.
+        for (Path p : new Path[] {model, kan, kanInput})
+            if (p != null && !Files.exists(p) && !Files.exists(Path.of(p + "_config.yml")))
+                throw new IllegalArgumentException(p + ": no such file or folder");
 
         out.println("Panamax demo: multi-token-prediction decoding and a Kolmogorov-Arnold network on this CPU");
         step(1, "machine");

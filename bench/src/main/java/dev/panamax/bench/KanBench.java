@@ -50,6 +50,7 @@ public final class KanBench implements Callable<Integer> {
     static final int[] BATCHES = {1, 64, 4096};
 
     @Override public Integer call() throws Exception {
+        if (!(seconds > 0 && seconds <= 3600)) throw new IllegalArgumentException("--seconds must lie in (0, 3600], is " + seconds);
         List<Row> rows = new ArrayList<>();
         warmUp();
         for (Spec spec : SPECS) {

@@ -51,6 +51,10 @@ public final class KernelsBench implements Runnable {
     private final List<Result> results = new ArrayList<>();
 
     @Override public void run() {
+        if (dim < 16) throw new IllegalArgumentException("--dim must be >= 16, is " + dim);
+        if (probeMib < 0) throw new IllegalArgumentException("--probe-mib must be >= 0, is " + probeMib);
+        for (int size : gemmSizes)
+            if (size < 1) throw new IllegalArgumentException("--gemm-sizes must be >= 1, has " + size);
         Kernels kernels = KernelProvider.kernels();
         String impl = kernels.name();
         boolean dnnl = Gemm.dnnlAvailable();

@@ -148,4 +148,29 @@ class BenchesTest {
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> MtpBench.readPrompts(dir.resolve("p.jsonl")));
         assertTrue(e.getMessage().contains("p.jsonl: no such prompts file"), e.getMessage());
     }
+
+    @Test void badArgumentsAreRejectedBeforeAnyMeasurement() {
+        for (String[] args : new String[][] {
+                {"bench", "kernels", "--dim", "0"}, {"bench", "kernels", "--gemm-sizes", "0"}, {"bench", "kernels", "--probe-mib", "-1"},
+                {"bench", "kan", "--seconds", "0"}, {"bench", "kan", "--seconds", "-1"},
+                {"demo", "--kan", "/nonexistent/kan"}, {"demo", "--model", "/nonexistent/model"}}) {
+            java.io.StringWriter err = new java.io.StringWriter();
+            var cl = Main.commandLine();
+            cl.setErr(new java.io.PrintWriter(err));
+            PrintStream old = System.out;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int code;
+            try {
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                code = cl.execute(args);
+            } finally {
+                System.setOut(old);
+            }
+            String what = String.join(" ", args);
+            assertEquals(1, code, what);
+            assertTrue(err.toString().contains(args[args.length - 2]) || err.toString().contains(args[args.length - 1]), what + ": " + err);
+            assertFalse(out.toString().contains("GEMV") || out.toString().contains("samples/s") || out.toString().contains("tokens/s"),
+                    what + " measured before failing: " + out);
+        }
+    }
 }
