@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,21 +71,22 @@ final class TorchRunner {
     private record Result(int code, String out, String err) {}
 
     private static Result exec(List<String> cmd, long timeoutSeconds) throws IOException {
-        Path err = Files.createTempFile("panamax-torch-", ".err");
+        // Both streams go to files, so that the timeout holds even when the script hangs with its pipes open.
+        Path err = Files.createTempFile("panamax-torch-", ".err"), out = Files.createTempFile("panamax-torch-", ".out");
+        Process p = null;
         try {
-            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
             p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, out, "timed out after " + timeoutSeconds + " s");
-            }
-            return new Result(p.exitValue(), out, Files.readString(err));
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+                return new Result(-1, Files.readString(out), "timed out after " + timeoutSeconds + " s");
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } finally {
+            if (p != null && p.isAlive()) p.destroyForcibly();
             Files.deleteIfExists(err);
+            Files.deleteIfExists(out);
         }
     }
 }
