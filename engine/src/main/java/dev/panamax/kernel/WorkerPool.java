@@ -73,8 +73,22 @@ public final class WorkerPool {
         }
     }
 
-    private static final WorkerPool SHARED = new WorkerPool(
-            Integer.getInteger("panamax.threads", Runtime.getRuntime().availableProcessors()));
+    private static final WorkerPool SHARED = new WorkerPool(configuredThreads());
+
+    /** {@code -Dpanamax.threads}, or the cores; a value that is no positive number is said once and ignored (this runs in a class initialiser, which must not fail). */
+    static int configuredThreads() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        String value = System.getProperty("panamax.threads");
+        if (value == null) return cores;
+        try {
+            int n = Integer.parseInt(value.strip());
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        System.err.println("panamax: -Dpanamax.threads must be a whole number >= 1, is '" + value + "'; using " + cores);
+        return cores;
+    }
 
     private final Worker[] workers;
     private final long spinNanos = Long.getLong("panamax.pool.spinMicros", 100) * 1000;

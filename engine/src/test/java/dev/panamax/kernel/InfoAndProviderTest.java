@@ -13,6 +13,22 @@ import static org.junit.jupiter.api.Assertions.*;
 class InfoAndProviderTest {
 
     @Test
+    void threadsPropertyFallsBackToTheCoresWhenItIsNoPositiveNumber() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        String old = System.getProperty("panamax.threads");
+        try {
+            for (String bad : new String[] {"0", "-2", "abc", ""}) {
+                System.setProperty("panamax.threads", bad);
+                assertEquals(cores, WorkerPool.configuredThreads(), "'" + bad + "'");
+            }
+            System.setProperty("panamax.threads", "3");
+            assertEquals(3, WorkerPool.configuredThreads());
+        } finally {
+            if (old == null) System.clearProperty("panamax.threads"); else System.setProperty("panamax.threads", old);
+        }
+    }
+
+    @Test
     void infoHasTheDocumentedFields() {
         Map<String, Object> m = InfoCommand.info();
         assertInstanceOf(String.class, m.get("java_version"));
