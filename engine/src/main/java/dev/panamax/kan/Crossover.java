@@ -20,6 +20,8 @@ final class Crossover {
 
     static void apply(List<LayerPlan> plans) {
         String forced = System.getProperty("panamax.kan.path", "auto");
+        if (!forced.equals("auto") && !forced.equals("local") && !forced.equals("dense"))
+            throw new IllegalArgumentException("-Dpanamax.kan.path must be local, dense or auto, is " + forced);
         for (LayerPlan p : plans) {
             p.denseFrom = switch (forced) {
                 case "local" -> Integer.MAX_VALUE;

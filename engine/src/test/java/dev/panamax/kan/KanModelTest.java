@@ -86,6 +86,17 @@ class KanModelTest {
     }
 
     @Test
+    void anUnknownForcedPathIsAnError() {
+        System.setProperty("panamax.kan.path", "sparse");
+        try {
+            var e = assertThrows(IllegalArgumentException.class, () -> everything(BaseFunction.SILU, 5).close());
+            assertTrue(e.getMessage().contains("panamax.kan.path") && e.getMessage().contains("sparse"), e.getMessage());
+        } finally {
+            System.clearProperty("panamax.kan.path");
+        }
+    }
+
+    @Test
     void singularSymbolicEdgesGiveInfinityAndNaNWherePykanDoes() {
         // one input, one output, f = 1/x on a·x + b with a = 1, b = 0, c = 1, d = 0; spline edge off
         KanLayer base = TestKans.layer(1, 1, 3, 3, BaseFunction.SILU, 1);
