@@ -73,6 +73,10 @@ public final class MtpBench implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the random weights (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--draft-heads", paramLabel = "K", defaultValue = "-1",
+            description = "extra heads mtp drafts with, 1..n-1 (default: all); the predicted speedups use K + 1 rows and K draft heads")
+    int draftHeads;
+
     @Option(names = "--json", description = "print one JSON object instead of a summary")
     boolean json;
 
@@ -157,7 +161,9 @@ public final class MtpBench implements Callable<Integer> {
                     throw new IllegalArgumentException(file + ": a prompt has text but no ids, and " + modelPath + " has no tokenizer");
 
             GenerateOptions ntp = GenerateOptions.greedy().maxTokens(maxTokens).decoder(GenerateOptions.Decoder.NTP);
-            GenerateOptions mtp = ntp.decoder(GenerateOptions.Decoder.MTP);
+            if (draftHeads == 0 || draftHeads < -1 || draftHeads > c.futureTokens() - 1)
+                throw new IllegalArgumentException("--draft-heads " + draftHeads + " outside 1.." + (c.futureTokens() - 1) + " (the model's extra heads)");
+            GenerateOptions mtp = ntp.decoder(GenerateOptions.Decoder.MTP).draftHeads(draftHeads);
             bar.setExtraMessage("warm-up");
             generate(model, prompts.get(0), ntp);
             generate(model, prompts.get(0), mtp);
@@ -207,10 +213,10 @@ public final class MtpBench implements Callable<Integer> {
             report.put("identical", identical);
 
             // The verify-cost curve: on the model itself, then on random-weight models of the given sizes.
-            int n = c.futureTokens();
+            int n = c.futureTokens(), used = drafts + 1;
             List<Map<String, Object>> curves = new ArrayList<>();
             bar.setExtraMessage("verify cost: model");
-            curves.add(curve("model", params(c), null, model, n, perForward));
+            curves.add(curve("model", params(c), null, model, n, used, perForward));
             bar.step();
             Path folder = BenchSupport.tempFolder();
             try {
@@ -222,7 +228,7 @@ public final class MtpBench implements Callable<Integer> {
                     bar.step();
                     bar.setExtraMessage("verify cost: " + s.name());
                     try (LanguageModel m = LanguageModel.load(dir)) {
-                        curves.add(curve(s.name(), s.params(), dtype, m, n, perForward));
+                        curves.add(curve(s.name(), s.params(), dtype, m, n, used, perForward));
                     }
                     BenchSupport.deleteTree(dir);
                     bar.step();
@@ -252,23 +258,23 @@ public final class MtpBench implements Callable<Integer> {
      * 1-row pass. The fastest, not the median: on a shared machine other processes only ever add time,
      * and the rounds interleave the k so that drift hits all alike.
      */
-    private Map<String, Object> curve(String name, long params, DType dtype, LanguageModel m, int n, double perForward) {
+    private Map<String, Object> curve(String name, long params, DType dtype, LanguageModel m, int n, int used, double perForward) {
         StepTimer timer = new StepTimer(m, PREFIX, n + 1);
         int rounds = verifyReps + 2; // two warm-up rounds
         long[][] ns = new long[n + 2][verifyReps];
         for (int r = 0; r < rounds; r++)
             for (int k = 1; k <= n + 1; k++) {
                 long t = timer.verifyNanos(k);
-                long d = k == n ? timer.draftNanos() : 0;
+                long d = k == used ? timer.draftNanos(used - 1) : 0;
                 if (r < 2) continue;
                 ns[k][r - 2] = t;
-                if (k == n) ns[0][r - 2] = d;
+                if (k == used) ns[0][r - 2] = d;
             }
         double one = fastest(ns[1]);
         List<Double> cost = new ArrayList<>();
         for (int k = 1; k <= n + 1; k++) cost.add(BenchSupport.round(fastest(ns[k]) / one, 4));
         double draft = fastest(ns[0]) / one;
-        double step = fastest(ns[n]) / one + draft;
+        double step = fastest(ns[used]) / one + draft;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("size", name);
         out.put("params", params);

@@ -136,6 +136,15 @@ class BenchesTest {
             assertEquals(c.path("cost").get(2).asDouble() + c.path("draft_cost").asDouble(), step, 1e-3 * step);
             assertEquals(apf / step, c.path("predicted_speedup").asDouble(), 0.01 * apf / step);
         }
+
+        // One drafting head: 2-row verify passes, and the step counts cost(2) and one head's drafting.
+        JsonNode one = runJson("bench", "mtp", "--json", "--model", model.toString(), "--max-tokens", "12",
+                "--verify-sizes", "none", "--verify-reps", "2", "--draft-heads", "1");
+        assertEquals(1, one.path("draft_heads").asInt());
+        assertTrue(one.path("identical").asBoolean(), "mtp greedy with one head must give ntp's ids");
+        JsonNode c = one.path("verify_cost").path("models").get(0);
+        double step = c.path("mtp_step_cost").asDouble();
+        assertEquals(c.path("cost").get(1).asDouble() + c.path("draft_cost").asDouble(), step, 1e-3 * step);
     }
 
     @Test void mtpBenchNamesTheMissingPromptsFile(@TempDir Path dir) {

@@ -57,8 +57,12 @@ public final class StepTimer {
      * last accepted row, and their logits in one unembedding. Call after {@link #verifyNanos}, whose
      * trunk output it reads. Zero for a model without extra heads.
      */
-    public long draftNanos() {
-        int drafts = model.config.futureTokens() - 1;
+    public long draftNanos() { return draftNanos(model.config.futureTokens() - 1); }
+
+    /** As {@link #draftNanos()} with the first {@code drafts} extra heads only (the decoder's --draft-heads). */
+    public long draftNanos(int drafts) {
+        if (drafts < 0 || drafts > model.config.futureTokens() - 1)
+            throw new IllegalArgumentException("draft heads " + drafts + " outside 0.." + (model.config.futureTokens() - 1));
         if (drafts == 0) return 0;
         long t0 = System.nanoTime();
         for (int j = 1; j <= drafts; j++) model.head(session, j, 1, 0, j - 1);
