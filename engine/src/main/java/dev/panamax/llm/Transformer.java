@@ -28,60 +28,12 @@ final class Transformer {
     final Kernels kernels;
 
     Transformer(ModelConfig config, ModelWeights weights, Kernels kernels) {
-        this(config, weights, kernels, WIDEN_MAX_BYTES);
-    }
-
-    /** As above, widening 16-bit matrices when the model's f32 matrices take at most {@code widenMaxBytes}. */
-    Transformer(ModelConfig config, ModelWeights weights, Kernels kernels, long widenMaxBytes) {
         if (weights.trunk().size() != config.trunkLayers() || weights.heads().size() != config.futureTokens())
             throw new IllegalArgumentException("weights hold " + weights.trunk().size() + " trunk blocks and "
                     + weights.heads().size() + " heads; the config says " + config.trunkLayers() + " and " + config.futureTokens());
         this.config = config;
-        this.weights = widenIfCacheResident(weights, widenMaxBytes);
+        this.weights = weights;
         this.kernels = kernels;
-    }
-
-    /**
-     * Largest model (its matrices in f32 bytes) whose 16-bit matrices are widened to f32 once at
-     * load: {@code -Dpanamax.widenMaxMiB}, 24 MiB by default (below a server's last-level cache).
-     */
-    static final long WIDEN_MAX_BYTES = Long.getLong("panamax.widenMaxMiB", 24) << 20;
-
-    /**
-     * A model whose f32 matrices fit the cache is compute-bound, not bandwidth-bound: there, turning
-     * bf16 or f16 into f32 on every read costs more than the halved reads save, so its matrices are
-     * widened once here. Widening is exact and the kernels multiply the same floats either way, so
-     * the outputs are bit-identical. Larger models keep their 16-bit weights: reading them is the cost.
-     */
-    private static ModelWeights widenIfCacheResident(ModelWeights w, long maxBytes) {
-        java.util.List<Tensor> all = new java.util.ArrayList<>();
-        for (BlockWeights b : w.trunk()) all.addAll(matrices(b));
-        for (BlockWeights b : w.heads()) all.addAll(matrices(b));
-        all.add(w.output());
-        long bytes = 0;
-        boolean narrow = false;
-        for (Tensor t : all) {
-            bytes += 4 * t.size();
-            narrow |= t.dtype() == DType.BF16 || t.dtype() == DType.F16;
-        }
-        if (!narrow || bytes > maxBytes) return w;
-        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto(); // freed with the tensors
-        java.util.function.UnaryOperator<BlockWeights> block = b -> new BlockWeights(
-                b.attentionNorm(), f32(arena, b.wq()), f32(arena, b.wk()), f32(arena, b.wv()), f32(arena, b.wo()),
-                b.ffnNorm(), f32(arena, b.w1()), f32(arena, b.w2()), f32(arena, b.w3()));
-        return new ModelWeights(w.tokenEmbedding(), w.trunk().stream().map(block).toList(),
-                w.heads().stream().map(block).toList(), w.norm(), f32(arena, w.output()));
-    }
-
-    private static java.util.List<Tensor> matrices(BlockWeights b) {
-        return java.util.List.of(b.wq(), b.wk(), b.wv(), b.wo(), b.w1(), b.w2(), b.w3());
-    }
-
-    private static Tensor f32(java.lang.foreign.Arena arena, Tensor t) {
-        if (t.dtype() == DType.F32) return t;
-        Tensor wide = Tensor.allocate(arena, t.name(), DType.F32, t.shape());
-        for (long i = 0, n = t.size(); i < n; i++) wide.data().setAtIndex(F32, i, t.getFloat(i));
-        return wide;
     }
 
     Session newSession(int capacity, int maxRows, int headsUsed) {
