@@ -38,6 +38,7 @@ public final class KanCommand implements Runnable {
         @Override public Integer call() throws IOException {
             try (KanModel kan = KanModel.load(model)) {
                 double[][] rows = Csv.read(input);
+                if (rows.length == 0) throw new IllegalArgumentException(input + ": no samples (the file holds no numeric rows)");
                 float[][] x = new float[rows.length][];
                 for (int r = 0; r < rows.length; r++) {
                     if (rows[r].length != kan.inputWidth())

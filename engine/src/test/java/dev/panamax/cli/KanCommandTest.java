@@ -104,6 +104,11 @@ class KanCommandTest {
         r = run("kan", "predict", "--model", model.toString(), "--input", tmp.resolve("missing.csv").toString());
         assertTrue(r.err().contains("missing.csv"), r.err());
 
+        Path empty = Files.writeString(tmp.resolve("empty.csv"), "x,y\n\n");
+        r = run("kan", "predict", "--model", model.toString(), "--input", empty.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("empty.csv: no samples"), r.err());
+
         Path good = Files.writeString(tmp.resolve("good.csv"), "0.1,0.2\n");
         r = run("kan", "predict", "--model", model.toString(), "--input", good.toString(), "--output", tmp.resolve("no/such/dir/out.csv").toString());
         assertEquals(1, r.code());
