@@ -517,24 +517,31 @@ final class PanamaKernels implements Kernels {
         // The work of one row decides, as for the matmul: the number of rows never changes the path.
         long work = (long) heads * (startPos + rows) * headDim * 2;
         if (work < ATTENTION_MIN_WORK) {
-            for (int t = 0; t < tasks; t++) attendOne(q, t / heads, t % heads, kCache, vCache, startPos, heads, kvHeads, headDim, out);
+            float[] scores = scores(startPos + rows); // one thread-local look-up per call, not per head
+            for (int t = 0; t < tasks; t++) attendOne(q, t / heads, t % heads, kCache, vCache, startPos, heads, kvHeads, headDim, out, scores);
         } else {
-            pool.parallelFor(tasks, t -> attendOne(q, t / heads, t % heads, kCache, vCache, startPos, heads, kvHeads, headDim, out));
+            pool.parallelFor(tasks, t -> attendOne(q, t / heads, t % heads, kCache, vCache, startPos, heads, kvHeads, headDim, out,
+                    scores(startPos + rows)));
         }
     }
 
-    /** Query row r, head h: scores against positions 0 .. startPos + r, softmax, weighted sum of values. */
-    private static void attendOne(float[] q, int r, int h, float[] kCache, float[] vCache, int startPos,
-                                  int heads, int kvHeads, int headDim, float[] out) {
-        int len = startPos + r + 1;
-        int kvDim = kvHeads * headDim, kvo = (h / (heads / kvHeads)) * headDim;
-        int qo = (r * heads + h) * headDim;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
+    /** This thread's score buffer, at least {@code len} long. */
+    private static float[] scores(int len) {
         float[] scores = SCORES.get();
         if (scores.length < len) {
             scores = new float[Math.max(len, scores.length * 2)];
             SCORES.set(scores);
         }
+        return scores;
+    }
+
+    /** Query row r, head h: scores against positions 0 .. startPos + r, softmax, weighted sum of values. */
+    private static void attendOne(float[] q, int r, int h, float[] kCache, float[] vCache, int startPos,
+                                  int heads, int kvHeads, int headDim, float[] out, float[] scores) {
+        int len = startPos + r + 1;
+        int kvDim = kvHeads * headDim, kvo = (h / (heads / kvHeads)) * headDim;
+        int qo = (r * heads + h) * headDim;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
         for (int t = 0; t < len; t++) scores[t] = dotUnchecked(q, qo, kCache, t * kvDim + kvo, headDim) * scale;
         softmaxUnchecked(scores, 0, len);
         Arrays.fill(out, qo, qo + headDim, 0f);
