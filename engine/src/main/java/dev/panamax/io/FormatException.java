@@ -25,6 +25,17 @@ public class FormatException extends RuntimeException {
         return sb.append(": ").append(message).toString();
     }
 
+    /**
+     * Jackson's complaint in a user's words: where it is in the file and what is wrong, without the
+     * parser's source descriptions ("[Source: REDACTED ...]") that name nothing useful.
+     */
+    public static String json(com.fasterxml.jackson.core.JacksonException e) {
+        String what = String.valueOf(e.getOriginalMessage()).replaceAll(" ?\\(start marker at \\[Source: .*?\\]\\)", "");
+        var at = e.getLocation();
+        return "not valid JSON" + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+                + ": " + what;
+    }
+
     public Path file() { return file; }
 
     /** The tensor or field at fault, or null when the file as a whole is. */

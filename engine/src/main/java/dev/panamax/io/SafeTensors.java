@@ -81,7 +81,7 @@ public final class SafeTensors implements TensorFile {
         try {
             index = JSON.readTree(Files.readAllBytes(path));
         } catch (JsonProcessingException e) {
-            throw new FormatException(path, null, "bad JSON: " + e.getOriginalMessage());
+            throw new FormatException(path, null, FormatException.json(e), e);
         } catch (IOException e) {
             throw new FormatException(path, null, "cannot read: " + e.getMessage(), e);
         }
@@ -124,7 +124,7 @@ public final class SafeTensors implements TensorFile {
         try {
             header = JSON.readTree(seg.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE));
         } catch (JsonProcessingException e) {
-            throw new FormatException(file, null, "bad JSON header: " + e.getOriginalMessage());
+            throw new FormatException(file, null, "header " + FormatException.json(e), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);   // reading a byte array does no I/O
         }

@@ -34,7 +34,7 @@ final class EfficientKanCheckpoint {
         try {
             config = new ObjectMapper().readTree(configFile.toFile());
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new FormatException(configFile, null, "invalid JSON: " + e.getOriginalMessage(), e);
+            throw new FormatException(configFile, null, FormatException.json(e), e);
         }
         JsonNode hidden = config.get("layers_hidden");
         if (hidden == null || !hidden.isArray() || hidden.size() < 2)

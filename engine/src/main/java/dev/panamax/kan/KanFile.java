@@ -109,7 +109,7 @@ final class KanFile {
             try {
                 root = JSON.readTree(text);
             } catch (com.fasterxml.jackson.core.JacksonException e) {
-                throw new FormatException(file, "__metadata__." + KEY, "invalid JSON: " + e.getOriginalMessage());
+                throw new FormatException(file, "__metadata__." + KEY, FormatException.json(e), e);
             }
             if (root.path("version").asInt(-1) != 1) throw new FormatException(file, "version", "unsupported version " + root.path("version"));
             JsonNode layersJson = root.path("layers");

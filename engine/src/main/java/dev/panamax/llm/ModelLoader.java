@@ -183,8 +183,10 @@ final class ModelLoader {
             JsonNode n = JSON.readTree(file.toFile());
             if (n == null || !n.isObject()) throw new FormatException(file, null, "not a JSON object");
             return n;
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new FormatException(file, null, FormatException.json(e), e);
         } catch (IOException e) {
-            throw new FormatException(file, null, "not valid JSON: " + e.getMessage(), e);
+            throw new FormatException(file, null, "cannot read: " + e.getMessage(), e);
         }
     }
 

@@ -162,7 +162,7 @@ final class HuggingFaceTokenizer implements Tokenizer {
         try {
             root = new ObjectMapper().readTree(file.toFile());
         } catch (JacksonException e) {
-            throw new FormatException(file, null, "not valid JSON: " + e.getOriginalMessage(), e);
+            throw new FormatException(file, null, FormatException.json(e), e);
         }
         if (root == null || !root.isObject()) throw new FormatException(file, null, "not a JSON object");
         return new HuggingFaceTokenizer(file, root);
@@ -179,8 +179,10 @@ final class HuggingFaceTokenizer implements Tokenizer {
         try {
             JsonNode n = new ObjectMapper().readTree(file.toFile());
             return n == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : n;
+        } catch (JacksonException e) {
+            throw new FormatException(file, null, FormatException.json(e), e);
         } catch (IOException e) {
-            throw new FormatException(file, null, "not valid JSON: " + e.getMessage(), e);
+            throw new FormatException(file, null, "cannot read: " + e.getMessage(), e);
         }
     }
 

@@ -134,4 +134,12 @@ class SafeTensorsTest {
         for (int i = 0; i < t.size(); i++) t.setFloat(i, i * 0.5f - 1);
         return t;
     }
+
+    @Test void invalidJsonSaysWhereWithoutTheParsersSourceDescription() throws Exception {
+        var e = assertThrows(com.fasterxml.jackson.core.JacksonException.class,
+                () -> new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"a\": 1,\n"));
+        String text = FormatException.json(e);
+        assertTrue(text.startsWith("not valid JSON (line 2, column 1): "), text);
+        assertFalse(text.contains("Source"), text);
+    }
 }
