@@ -132,10 +132,12 @@ final class PanamaKernels implements Kernels {
             int r = 0;
             if (bf16) {
                 for (; r + 4 <= rows; r += 4) bf16Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+                if (r + 3 == rows) { bf16Tile4x3(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc); r += 3; } // one pass over the weights, not two
                 for (; r + 2 <= rows; r += 2) bf16Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
                 for (; r < rows; r++) bf16Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
             } else {
                 for (; r + 4 <= rows; r += 4) f32Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+                if (r + 3 == rows) { f32Tile4x3(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc); r += 3; } // one pass over the weights, not two
                 for (; r + 2 <= rows; r += 2) f32Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
                 for (; r < rows; r++) f32Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
             }
@@ -606,6 +608,34 @@ final class PanamaKernels implements Kernels {
         finishRows(acc, 2, w, b0, b1, b2, b3, false, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
     }
 
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+2: 12 accumulators. */
+    private static void f32Tile4x3(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
+        int x0 = (xr + 0) * in;
+        int x1 = (xr + 1) * in;
+        int x2 = (xr + 2) * in;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, b0 + 4L * i, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, b1 + 4L * i, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, b2 + 4L * i, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, b3 + 4L * i, LE);
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+            FloatVector v2 = FloatVector.fromArray(F, x, x2 + i);
+            a20 = w0.fma(v2, a20); a21 = w1.fma(v2, a21); a22 = w2.fma(v2, a22); a23 = w3.fma(v2, a23);
+        }
+        a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+        a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
+        a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
+        finishRows(acc, 3, w, b0, b1, b2, b3, false, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
+    }
+
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+0: 4 accumulators. */
     private static void f32Tile4x1(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
                                   float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
@@ -678,6 +708,34 @@ final class PanamaKernels implements Kernels {
         a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
         a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
         finishRows(acc, 2, w, b0, b1, b2, b3, true, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
+    }
+
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+2: 12 accumulators. */
+    private static void bf16Tile4x3(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
+                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
+        int x0 = (xr + 0) * in;
+        int x1 = (xr + 1) * in;
+        int x2 = (xr + 2) * in;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            FloatVector w0 = bf16(w, b0 + 2L * i);
+            FloatVector w1 = bf16(w, b1 + 2L * i);
+            FloatVector w2 = bf16(w, b2 + 2L * i);
+            FloatVector w3 = bf16(w, b3 + 2L * i);
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+            FloatVector v2 = FloatVector.fromArray(F, x, x2 + i);
+            a20 = w0.fma(v2, a20); a21 = w1.fma(v2, a21); a22 = w2.fma(v2, a22); a23 = w3.fma(v2, a23);
+        }
+        a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+        a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
+        a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
+        finishRows(acc, 3, w, b0, b1, b2, b3, true, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+0: 4 accumulators. */
