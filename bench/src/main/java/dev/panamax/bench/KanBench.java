@@ -194,10 +194,18 @@ public final class KanBench implements Callable<Integer> {
         ObjectMapper m = new ObjectMapper();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
             for (String line; (line = r.readLine()) != null; ) {
-                var node = m.readTree(line);
-                rows.add(new Row(SPECS.get(Integer.parseInt(node.get("model").asText())).name(), node.get("batch").asInt(), "torch",
-                        node.get("samples_per_second").asDouble()));
+                if (line.isBlank()) continue;
+                try {
+                    var node = m.readTree(line);
+                    rows.add(new Row(SPECS.get(Integer.parseInt(node.get("model").asText())).name(), node.get("batch").asInt(), "torch",
+                            node.get("samples_per_second").asDouble()));
+                } catch (RuntimeException | java.io.IOException e) {
+                    rows.removeIf(row -> row.impl().equals("torch"));
+                    return "failed: " + script.getFileName() + " printed an unexpected line: " + line;
+                }
             }
+        } finally {
+            if (p.isAlive() && !p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
         }
         return p.waitFor() == 0 ? "ran (torch.set_num_threads(2))" : "failed with exit code " + p.exitValue();
     }
