@@ -24,12 +24,21 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         for (CommandPlugin plugin : ServiceLoader.load(CommandPlugin.class))
             for (Object command : plugin.commands()) cl.addSubcommand(command);
+        inheritVersion(cl, cl.getCommandSpec().version());
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             line.getErr().println("panamax: " + describe(ex));
             if (Boolean.getBoolean("panamax.debug")) ex.printStackTrace(line.getErr());
             return 1;
         });
         return cl;
+    }
+
+    /** Every subcommand offers -V (the standard help options): it prints the version of panamax, not nothing. */
+    private static void inheritVersion(CommandLine command, String[] version) {
+        for (CommandLine sub : command.getSubcommands().values()) {
+            if (sub.getCommandSpec().version().length == 0) sub.getCommandSpec().version(version);
+            inheritVersion(sub, version);
+        }
     }
 
     /**

@@ -24,4 +24,16 @@ class MainTest {
         assertEquals("NullPointerException", Main.describe(new NullPointerException()));
         assertEquals("disk full", Main.describe(new IOException("disk full")));
     }
+
+    @Test void everyCommandPrintsTheVersion() {
+        picocli.CommandLine root = Main.commandLine();
+        java.util.List<String> silent = new java.util.ArrayList<>();
+        java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(root.getSubcommands().values());
+        while (!todo.isEmpty()) {
+            picocli.CommandLine c = todo.pop();
+            if (c.getCommandSpec().mixinStandardHelpOptions() && c.getCommandSpec().version().length == 0) silent.add(c.getCommandName());
+            todo.addAll(c.getSubcommands().values());
+        }
+        assertEquals(java.util.List.of(), silent, "commands whose -V prints nothing");
+    }
 }
