@@ -2,12 +2,11 @@ package dev.panamax.io;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
+import static dev.panamax.ProcessResources.mappingsOf;
+import static dev.panamax.ProcessResources.openFds;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Opening and closing a file 1000 times leaves no mapping and no file descriptor behind. */
@@ -30,19 +29,6 @@ class OpenCloseLeakTest {
             }
             assertEquals(0, mappingsOf(file), name + " still mapped after close");
             assertTrue(openFds() <= fds + 3, name + ": descriptors went from " + fds + " to " + openFds());
-        }
-    }
-
-    /** Lines of /proc/self/maps that map {@code file}. */
-    private static long mappingsOf(Path file) throws IOException {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
-            return lines.filter(l -> l.endsWith(" " + file)).count();
-        }
-    }
-
-    private static long openFds() throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
         }
     }
 }

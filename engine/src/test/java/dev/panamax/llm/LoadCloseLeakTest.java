@@ -3,11 +3,10 @@ package dev.panamax.llm;
 import dev.panamax.SharedData;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
+import static dev.panamax.ProcessResources.mappingsOf;
+import static dev.panamax.ProcessResources.openFds;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Loading a model and closing it 1000 times leaves no mapping and no file descriptor behind (llama2.c, Meta safetensors, Meta .pth). */
@@ -29,18 +28,6 @@ class LoadCloseLeakTest {
             for (int i = 0; i < 1000; i++) LanguageModel.load(model).close();
             assertEquals(0, mappingsOf(weights), model + " still mapped after close");
             assertTrue(openFds() <= fds + 3, model + ": descriptors went from " + fds + " to " + openFds());
-        }
-    }
-
-    private static long mappingsOf(Path file) throws IOException {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
-            return lines.filter(l -> l.endsWith(" " + file)).count();
-        }
-    }
-
-    private static long openFds() throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
         }
     }
 }
