@@ -13,6 +13,8 @@ import java.nio.file.Path;
 public final class SharedData {
     private SharedData() {}
 
+    private static volatile boolean warned;
+
     public static Path projectRoot() {
         String prop = System.getProperty("panamax.projectRoot");
         Path p = prop != null ? Path.of(prop) : Path.of("").toAbsolutePath();
@@ -26,6 +28,11 @@ public final class SharedData {
         if (!Files.isDirectory(d)) {
             String why = "reference data not found at " + d;
             if (Boolean.getBoolean("panamax.requireSharedData")) throw new AssertionError(why + " (panamax.requireSharedData=true)");
+            // Surefire neither prints skip reasons nor counts tests skipped in @BeforeAll: say it once here.
+            if (!warned) {
+                warned = true;
+                System.err.println("panamax tests: " + why + "; the tests that need it are skipped (CI sets -Dpanamax.requireSharedData=true to fail them instead)");
+            }
             Assumptions.abort(why + ": skipped");
         }
         return d;
