@@ -47,7 +47,9 @@ final class Generator {
         this.drafts = drafts;
         this.listener = listener;
         this.pieces = pieces;
-        this.out = new int[maxTokens];
+        // No more than the context can hold: run() rejects a larger maxTokens with a clear message,
+        // which an array of maxTokens (up to 2^31 - 1) would pre-empt with an OutOfMemoryError.
+        this.out = new int[Math.min(maxTokens, config.seqLen())];
     }
 
     int[] ids() { return Arrays.copyOf(out, produced); }

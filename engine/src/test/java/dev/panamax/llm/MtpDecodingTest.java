@@ -104,6 +104,8 @@ class MtpDecodingTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> m.generate(new int[10], GenerateOptions.greedy().maxTokens(15)));
             assertTrue(e.getMessage().contains("context of 24"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> m.generate(new int[] {1}, GenerateOptions.greedy().maxTokens(Integer.MAX_VALUE)));
+            assertTrue(e.getMessage().contains("context of 24"), "the largest max tokens is refused, not allocated: " + e.getMessage());
             assertEquals(14, m.generate(new int[10], GenerateOptions.greedy().maxTokens(14)).ids().length, "exactly the context fits");
             assertThrows(IllegalArgumentException.class, () -> m.generate(new int[] {20}, GenerateOptions.greedy()));
             assertThrows(IllegalArgumentException.class, () -> m.generate(new int[] {1}, GenerateOptions.greedy().draftHeads(3)));
