@@ -66,6 +66,15 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            // A size the machine cannot hold (a huge --dim or --tokens): one line, not a JVM stack trace.
+            System.err.println("panamax: out of memory: " + e.getMessage() + " (ask for less, or give the JVM more: PANAMAX_JAVA_OPTS=-Xmx...)");
+            if (Boolean.getBoolean("panamax.debug")) e.printStackTrace();
+            code = 1;
+        }
+        System.exit(code);
     }
 }
