@@ -61,7 +61,8 @@ public final class Main implements Runnable {
         Throwable cause = ex.getCause();
         if (cause != null && cause != ex && (message == null || message.equals(cause.toString()))) return describe(cause);
         if (message == null || message.isBlank()) return ex.getClass().getSimpleName();
-        if (cause instanceof FileSystemException && ex instanceof java.io.UncheckedIOException) return message + ": " + describe(cause);
+        if (cause instanceof FileSystemException && ex instanceof java.io.UncheckedIOException && !message.contains(describe(cause)))
+            return message + ": " + describe(cause);
         return message;
     }
 

@@ -226,12 +226,22 @@ public final class SafeTensors implements TensorFile {
                 for (long at = 0; at < t.data().byteSize(); at += 1L << 30)
                     writeAll(ch, t.data().asSlice(at, Math.min(1L << 30, t.data().byteSize() - at)).asByteBuffer());
         } catch (IOException e) {
+            deleteQuietly(tmp);
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
         try {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
+            deleteQuietly(tmp);   // a failed save leaves nothing behind
             throw new UncheckedIOException("cannot move " + tmp + " to " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the write's own error is the one to report
         }
     }
 

@@ -104,6 +104,12 @@ class KanCommandTest {
         r = run("kan", "predict", "--model", model.toString(), "--input", tmp.resolve("missing.csv").toString());
         assertTrue(r.err().contains("missing.csv"), r.err());
 
+        Path folder = Files.createDirectories(tmp.resolve("a-folder"));
+        r = run("kan", "convert", "--model", model.toString(), "--output", folder.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("a-folder"), r.err());
+        assertFalse(Files.exists(tmp.resolve("a-folder.tmp")), "a failed convert leaves its temporary file behind");
+
         Path empty = Files.writeString(tmp.resolve("empty.csv"), "x,y\n\n");
         r = run("kan", "predict", "--model", model.toString(), "--input", empty.toString());
         assertEquals(1, r.code());
