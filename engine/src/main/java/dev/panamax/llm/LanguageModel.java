@@ -107,7 +107,13 @@ public final class LanguageModel implements AutoCloseable {
         if (tokenizer == null)
             throw new IllegalArgumentException("model " + source + " has no tokenizer (tokenizer.json, tokenizer.model or"
                     + " tokenizer.bin beside it): give prompt ids instead of text");
-        return generate(tokenizer.encode(prompt), options, listener);
+        int[] ids;
+        try {
+            ids = tokenizer.encode(prompt);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the tokenizer of " + source + " cannot encode the prompt: " + e.getMessage(), e);
+        }
+        return generate(ids, options, listener);
     }
 
     /** Generates after the prompt ids (the model's BOS is put first when the options ask). */

@@ -67,6 +67,16 @@ class LanguageModelTest {
         }
     }
 
+    @Test void aPromptTheTokenizerCannotEncodeNamesTheModel() throws IOException {
+        Path src = ReferenceModelsTest.dir("meta-ntp-f32"), dir = Files.createDirectories(tmp.resolve("tiny-vocab"));
+        for (String f : new String[] {"model.safetensors", "params.json"}) Files.copy(src.resolve(f), dir.resolve(f));
+        Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}");
+        try (LanguageModel m = LanguageModel.load(dir)) {
+            var e = assertThrows(IllegalArgumentException.class, () -> m.generate("hello", GenerateOptions.greedy().maxTokens(2)));
+            assertTrue(e.getMessage().contains("tokenizer of " + dir) && e.getMessage().contains("U+68"), e.getMessage());
+        }
+    }
+
     @Test void unknownFormatsAreNamed() throws IOException {
         Path empty = Files.createDirectory(tmp.resolve("empty"));
         FormatException e = assertThrows(FormatException.class, () -> LanguageModel.load(empty));
