@@ -28,7 +28,7 @@ import java.util.Map;
  * charts plot them, and the targets of the issues are checked against them. Nothing is measured here.
  */
 final class Report {
-    private static final int WIDTH = 760, HEIGHT = 440;
+    private static final int WIDTH = 760, HEIGHT = 540;
 
     private final Path dir;
     private final Map<String, JsonNode> r;
@@ -37,6 +37,9 @@ final class Report {
     private final StringBuilder md = new StringBuilder();
     /** Chart file names, in the order they appear. */
     final List<String> charts = new ArrayList<>();
+
+    /** When the benches ran (the report may be rewritten later from their JSON). */
+    ZonedDateTime measured = ZonedDateTime.now();
 
     Report(Path dir, Map<String, JsonNode> results, Map<String, String> notes, boolean quick) {
         this.dir = dir;
@@ -67,7 +70,7 @@ final class Report {
         md.append("# Panamax benchmark report\n\n");
         if (quick) md.append("**Smoke run (`--quick`): tiny sizes, the figures say nothing about performance.**\n\n");
         md.append("| | |\n|---|---|\n");
-        row("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        row("date", measured.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         row("CPU", info.get("cpu") + ", " + info.get("cores") + " cores");
         row("JDK", info.get("java_vm") + " (" + info.get("java_version") + ")");
         row("OS", String.valueOf(info.get("os")));
@@ -325,7 +328,7 @@ final class Report {
     }
 
     private static void style(Styler s) {
-        s.setLegendPosition(Styler.LegendPosition.InsideNW);
+        s.setLegendPosition(Styler.LegendPosition.OutsideS); // never over the points
         s.setChartBackgroundColor(java.awt.Color.WHITE);
         s.setLegendBackgroundColor(new java.awt.Color(255, 255, 255, 200));
     }

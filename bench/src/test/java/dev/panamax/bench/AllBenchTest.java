@@ -60,6 +60,13 @@ class AllBenchTest {
         JsonNode generate = BenchSupport.JSON.readTree(out.resolve("generate.json").toFile());
         for (JsonNode m : generate.path("models"))
             assertTrue(report.contains(" | " + Report.num(m.path("tokens_per_second").asDouble()) + " | "), "tokens/s of " + m + " not in the report");
+
+        // --report-only rewrites the same report from the JSON, measuring nothing.
+        Files.delete(out.resolve("verify_cost.png"));
+        DemoCommandTest.run("bench", "all", "--report-only", "--quick", "--skip", "kan", "--out", out.toString(), "--kernels-dim", "256",
+                "--mtp-model", DemoCommandTest.ROOT.resolve(DemoCommand.DEFAULT_MODEL).toString());
+        assertTrue(Files.isRegularFile(out.resolve("verify_cost.png")));
+        assertEquals(report.replaceAll("\\| date \\|[^\n]*", ""), Files.readString(out.resolve("report.md")).replaceAll("\\| date \\|[^\n]*", ""));
     }
 
     @Test void kanSectionPlotsEveryImplementationPerModel(@TempDir Path dir) throws Exception {
