@@ -64,6 +64,12 @@ public final class Knots {
 
     public float knot(int i) { return t[i]; }
 
+    /** Whether {@link #weights} uses the uniform cubic closed form in span s (interior spans of a uniform cubic grid). */
+    public boolean closedFormAt(int s) { return uniform && k == 3 && s >= 3 && s < nBases; }
+
+    /** 1 / step of a uniform grid (0 for a non-uniform one). */
+    public float invStep() { return invStep; }
+
     public float[] knots() { return t.clone(); }
 
     /** The s with t_s &lt;= x &lt; t_{s+1}, or -1 when x is outside [t_0, t_last) or NaN (all bases are 0). */
@@ -94,7 +100,7 @@ public final class Knots {
      * it covers that are zero at x get weight 0. {@code scratch} needs k + 1 floats.
      */
     public int weights(float x, int s, float[] c, float[] scratch) {
-        if (uniform && k == 3 && s >= 3 && s < nBases) {
+        if (closedFormAt(s)) {
             // Cubic splines on a uniform grid, away from the ends: the four bases are the fixed
             // polynomials of the position u in the span (what the recursion reduces to).
             float u = (x - t[s]) * invStep, v = 1f - u, u2 = u * u, u3 = u2 * u;

@@ -32,6 +32,7 @@ import java.util.Arrays;
 final class LayerPlan {
     private static final int TILE_FLOATS = 4096;    // local path: a tile of outputs this large stays in L1
     private static final int DENSE_TILE = 256;
+    private static final int NARROW_OUT = 8;           // up to this many outputs the local path computes bases across the batch
     private static final long SPLIT_FROM = 1L << 14;   // rows·in·out from which a small batch is split by outputs
 
     final KanLayer layer;
@@ -43,6 +44,7 @@ final class LayerPlan {
 
     volatile int denseFrom = Integer.MAX_VALUE;
     volatile boolean splitOutputs = true;   // small batches on wide layers: split outputs across the pool (measured)
+    volatile boolean batchBases = false;    // local path: bases in vector lanes across the batch (narrow layers)
 
     LayerPlan(KanLayer layer, SplineKernels kernels) {
         this.layer = layer;
@@ -121,6 +123,13 @@ final class LayerPlan {
         }
     }
 
+    /** Layers narrow enough that the per-sample basis work, not the update over outputs, dominates the local path. */
+    boolean narrow() {
+        if (k != 3 || out > NARROW_OUT) return false;
+        for (Knots kn : layer.knots()) if (!kn.isUniform()) return false;
+        return true;
+    }
+
     boolean splittable(int rows) {
         return KernelProvider.pool().threads() > 1 && out >= 64 * KernelProvider.pool().threads()
                 && (long) rows * in * out >= SPLIT_FROM && rows < KanModel.PARALLEL_FROM;
@@ -131,6 +140,7 @@ final class LayerPlan {
         int n = o1 - o0;
         int tile = Math.clamp(TILE_FLOATS / n, 1, 64);
         float[] xi = new float[tile], bi = new float[tile], c = new float[k + 1], scratch = new float[k + 1];
+        Lanes lanes = batchBases ? new Lanes(tile, n) : null;
         Knots[] knots = layer.knots();
         for (int r0 = 0; r0 < rows; r0 += tile) {
             int tb = Math.min(tile, rows - r0);
@@ -139,6 +149,10 @@ final class LayerPlan {
                 base(xi, bi, tb);
                 Knots kn = knots[i];
                 int wi = i * rowsPerInput * out + o0;
+                if (lanes != null && kn.isUniform() && k == 3) {
+                    cubicTile(kn, xi, bi, tb, wi, n, sub, (r0 * out) + o0, lanes);
+                    continue;
+                }
                 for (int t = 0; t < tb; t++) {
                     float v = xi[t];
                     int s = kn.span(v);
@@ -152,6 +166,50 @@ final class LayerPlan {
                 }
             }
         }
+    }
+
+    /** Per-tile scratch of the batch-vectorised path: spans, left knots, weights, spline rows, transposed outputs. */
+    private record Lanes(int[] span, float[] left, float[] c0, float[] c1, float[] c2, float[] c3, int[] row,
+                         float[] yT, float[] c, float[] scratch) {
+        Lanes(int tile, int n) {
+            this(new int[tile], new float[tile], new float[tile], new float[tile], new float[tile], new float[tile],
+                    new int[tile], new float[tile * n], new float[4], new float[4]);
+        }
+    }
+
+    /**
+     * One input of a tile of samples on a uniform cubic grid, in vector lanes across the samples:
+     * the four bases by their closed form ({@link SplineKernels#cubicWeights}), then the update of
+     * each output with the spline rows gathered by span ({@link SplineKernels#accumulateLanes}) on a
+     * transposed copy of the tile's outputs. Spans at the ends of the grid, where the closed form
+     * does not hold, take the recursion; samples outside the grid get zero weights. Each sample's
+     * result equals the per-sample path's.
+     */
+    private void cubicTile(Knots kn, float[] xi, float[] bi, int tb, int wi, int n, float[] sub, int yOff0, Lanes l) {
+        for (int t = 0; t < tb; t++) {
+            int s = kn.span(xi[t]);
+            l.span[t] = s;
+            l.left[t] = s >= 0 ? kn.knot(s) : xi[t];    // a placeholder where the weights go unused
+        }
+        kernels.cubicWeights(xi, l.left, kn.invStep(), tb, l.c0, l.c1, l.c2, l.c3);
+        float[] c = l.c;
+        for (int t = 0; t < tb; t++) {
+            int s = l.span[t], start;
+            if (s >= 0 && kn.closedFormAt(s)) {
+                start = s - 3;
+            } else {
+                if (s < 0) { c[0] = c[1] = c[2] = c[3] = 0f; start = 0; }
+                else start = kn.weights(xi[t], s, c, l.scratch);
+                l.c0[t] = c[0]; l.c1[t] = c[1]; l.c2[t] = c[2]; l.c3[t] = c[3];
+            }
+            l.row[t] = wi + (1 + start) * out;
+        }
+        float[] yT = l.yT;
+        for (int t = 0; t < tb; t++)
+            for (int o = 0; o < n; o++) yT[o * tb + t] = sub[yOff0 + t * out + o];
+        kernels.accumulateLanes(w, wi, out, l.row, bi, l.c0, l.c1, l.c2, l.c3, tb, n, yT, tb);
+        for (int t = 0; t < tb; t++)
+            for (int o = 0; o < n; o++) sub[yOff0 + t * out + o] = yT[o * tb + t];
     }
 
     private void base(float[] x, float[] b, int n) {

@@ -67,6 +67,45 @@ public final class PanamaSplineKernels implements SplineKernels {
     }
 
     @Override
+    public void cubicWeights(float[] x, float[] left, float invStep, int n, float[] c0, float[] c1, float[] c2, float[] c3) {
+        // Same operations as the scalar closed form, in the same order, with no fusing: bit-identical.
+        final float sixth = 1f / 6;
+        for (int t = 0; t < n; t += S.length()) {
+            VectorMask<Float> m = S.indexInRange(t, n);
+            FloatVector u = FloatVector.fromArray(S, x, t, m).sub(FloatVector.fromArray(S, left, t, m)).mul(invStep);
+            FloatVector v = FloatVector.broadcast(S, 1f).sub(u), u2 = u.mul(u), u3 = u2.mul(u);
+            v.mul(v).mul(v).mul(sixth).intoArray(c0, t, m);
+            u3.mul(3f).sub(u2.mul(6f)).add(4f).mul(sixth).intoArray(c1, t, m);
+            u3.mul(-3f).add(u2.mul(3f)).add(u.mul(3f)).add(1f).mul(sixth).intoArray(c2, t, m);
+            u3.mul(sixth).intoArray(c3, t, m);
+        }
+    }
+
+    @Override
+    public void accumulateLanes(float[] w, int baseOff, int stride, int[] row, float[] base,
+                                float[] c0, float[] c1, float[] c2, float[] c3, int n, int nOut, float[] y, int ys) {
+        // A gather reads a whole vector of indices even where masked off: the tail's go through a padded copy.
+        int bound = S.loopBound(n);
+        int[] tail = new int[S.length()];
+        System.arraycopy(row, bound, tail, 0, n - bound);
+        for (int o = 0; o < nOut; o++) {
+            FloatVector wb = FloatVector.broadcast(S, w[baseOff + o]);
+            for (int t = 0; t < n; t += S.length()) {
+                VectorMask<Float> m = S.indexInRange(t, n);
+                int[] idx = t < bound ? row : tail;
+                int at = t < bound ? t : 0;
+                FloatVector acc = FloatVector.fromArray(S, y, o * ys + t, m);
+                acc = FloatVector.fromArray(S, base, t, m).fma(wb, acc);
+                acc = FloatVector.fromArray(S, c0, t, m).fma(FloatVector.fromArray(S, w, o, idx, at, m), acc);
+                acc = FloatVector.fromArray(S, c1, t, m).fma(FloatVector.fromArray(S, w, o + stride, idx, at, m), acc);
+                acc = FloatVector.fromArray(S, c2, t, m).fma(FloatVector.fromArray(S, w, o + 2 * stride, idx, at, m), acc);
+                acc = FloatVector.fromArray(S, c3, t, m).fma(FloatVector.fromArray(S, w, o + 3 * stride, idx, at, m), acc);
+                acc.intoArray(y, o * ys + t, m);
+            }
+        }
+    }
+
+    @Override
     public void silu(float[] x, int xOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i += S.length()) {
             VectorMask<Float> m = S.indexInRange(i, n);

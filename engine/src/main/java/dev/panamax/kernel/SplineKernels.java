@@ -26,6 +26,27 @@ public interface SplineKernels {
     void accumulate(float[] w, int baseOff, float baseCoef, int splineOff, int stride, float[] c, int terms, int n,
                     float[] y, int yOff);
 
+    /**
+     * The four non-zero cubic B-spline bases on a uniform grid for n samples at once (vector lanes
+     * over the batch): with {@code u = (x[t] - left[t]) * invStep}, the position of sample t in its
+     * span whose left knot is {@code left[t]}, and {@code v = 1 - u},
+     * {@code c0 = v³/6, c1 = (3u³ - 6u² + 4)/6, c2 = (-3u³ + 3u² + 3u + 1)/6, c3 = u³/6}, each
+     * evaluated with exactly the operations of the per-sample closed form in {@code Knots.weights}
+     * (no fused multiply-adds), so the results are bit-identical to it.
+     */
+    void cubicWeights(float[] x, float[] left, float invStep, int n, float[] c0, float[] c1, float[] c2, float[] c3);
+
+    /**
+     * {@link #accumulate} for n samples at once with k = 3, vector lanes over the samples (narrow
+     * layers, where a pass over a handful of outputs is too short to vectorise). For each output
+     * {@code o < nOut} and sample {@code t < n}, on the transposed accumulator
+     * {@code y[o * ys + t]}: the fused chain {@code base[t] * w[baseOff + o]}, then
+     * {@code cj[t] * w[row[t] + j * stride + o]} for j = 0..3, the spline rows gathered by each
+     * sample's span. Same operations in the same order as {@code accumulate}: bit-identical to it.
+     */
+    void accumulateLanes(float[] w, int baseOff, int stride, int[] row, float[] base,
+                         float[] c0, float[] c1, float[] c2, float[] c3, int n, int nOut, float[] y, int ys);
+
     /** {@code out[outOff + i] = x / (1 + exp(-x))} for i &lt; n (SiLU, the default base function). */
     void silu(float[] x, int xOff, float[] out, int outOff, int n);
 

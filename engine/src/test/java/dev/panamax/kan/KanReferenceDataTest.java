@@ -31,8 +31,11 @@ class KanReferenceDataTest {
     void float32AgreesWithTheReferenceImplementation(String kase) throws IOException {
         double[][] in = Csv.read(SharedData.file("kan/" + kase + "/inputs.csv"));
         double[][] expected = Csv.read(SharedData.file("kan/" + kase + "/expected.csv"));
-        for (String path : new String[] {"local", "dense"}) {
-            System.setProperty("panamax.kan.path", path);
+        float[][] perSample = null;
+        // "batch" is the local path with the bases computed in vector lanes across the batch
+        for (String path : new String[] {"local", "batch", "dense"}) {
+            System.setProperty("panamax.kan.path", path.equals("batch") ? "local" : path);
+            System.setProperty("panamax.kan.bases", path.equals("batch") ? "batch" : "sample");
             try (KanModel model = KanModel.load(modelPath(kase))) {
                 float[][] x = new float[in.length][];
                 for (int r = 0; r < in.length; r++) {
@@ -46,11 +49,15 @@ class KanReferenceDataTest {
                     for (int c = 0; c < y[r].length; c++)
                         assertClose(expected[r][c], y[r][c], REL, ABS, kase + " (" + path + ") row " + r + " col " + c);
                 }
+                if (path.equals("local")) perSample = y;
+                if (path.equals("batch"))      // bit-identical to the bases computed one sample at a time
+                    for (int r = 0; r < y.length; r++) assertArrayEquals(perSample[r], y[r], kase + " batch bases row " + r);
                 // one sample at a time gives the same floats as the batch
                 for (int r = 0; r < x.length; r += 7)
                     assertArrayEquals(y[r], model.predict(new float[][] {x[r]})[0], kase + " row " + r + " alone");
             } finally {
                 System.clearProperty("panamax.kan.path");
+                System.clearProperty("panamax.kan.bases");
             }
         }
     }

@@ -31,6 +31,54 @@ class SplineKernelsTest {
     }
 
     @Test
+    void cubicWeightsAreBitIdenticalToTheScalarTwinAndSumToOne() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int n : new int[] {1, 3, 7, 8, 9, 15, 16, 17, 33, 64, 100}) {
+            float[] x = new float[n], left = new float[n];
+            for (int t = 0; t < n; t++) {
+                left[t] = (float) (rnd.nextInt(-5, 5) * 0.4);
+                x[t] = left[t] + (float) (0.4 * rnd.nextDouble());
+            }
+            float[][] a = new float[4][n], b = new float[4][n];
+            panama.cubicWeights(x, left, 2.5f, n, a[0], a[1], a[2], a[3]);
+            scalar.cubicWeights(x, left, 2.5f, n, b[0], b[1], b[2], b[3]);
+            for (int j = 0; j < 4; j++) assertArrayEquals(b[j], a[j], "n=" + n + " basis " + j);
+            for (int t = 0; t < n; t++)     // cubic B-splines form a partition of unity
+                assertEquals(1f, a[0][t] + a[1][t] + a[2][t] + a[3][t], 1e-5f, "n=" + n + " t=" + t);
+        }
+    }
+
+    @Test
+    void accumulateLanesIsBitIdenticalToTheScalarTwinAndToAccumulate() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        int stride = 7, rows = 9;
+        float[] w = new float[rows * stride];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-2, 2);
+        for (int n : new int[] {1, 3, 8, 9, 17, 64})
+            for (int nOut : new int[] {1, 5, 7}) {
+                int[] row = new int[n];
+                float[] base = new float[n], y = new float[nOut * n];
+                float[][] c = new float[4][n];
+                for (int t = 0; t < n; t++) {
+                    row[t] = (1 + rnd.nextInt(rows - 4)) * stride;
+                    base[t] = (float) rnd.nextDouble(-1, 1);
+                    for (int j = 0; j < 4; j++) c[j][t] = (float) rnd.nextDouble();
+                }
+                for (int i = 0; i < y.length; i++) y[i] = (float) rnd.nextDouble(-1, 1);
+                float[] a = y.clone(), b = y.clone();
+                panama.accumulateLanes(w, 0, stride, row, base, c[0], c[1], c[2], c[3], n, nOut, a, n);
+                scalar.accumulateLanes(w, 0, stride, row, base, c[0], c[1], c[2], c[3], n, nOut, b, n);
+                assertArrayEquals(b, a, "n=" + n + " nOut=" + nOut);
+                for (int t = 0; t < n; t++) {          // one sample through accumulate gives the same floats
+                    float[] one = new float[nOut];
+                    for (int o = 0; o < nOut; o++) one[o] = y[o * n + t];
+                    scalar.accumulate(w, 0, base[t], row[t], stride, new float[] {c[0][t], c[1][t], c[2][t], c[3][t]}, 4, nOut, one, 0);
+                    for (int o = 0; o < nOut; o++) assertEquals(one[o], a[o * n + t], "n=" + n + " t=" + t + " o=" + o);
+                }
+            }
+    }
+
+    @Test
     void accumulateComputesTheFusedSum() {
         float[] w = {1, 2, 10, 20, 100, 200};   // base row, then two spline rows, n = 2
         float[] y = {0.5f, 0.25f};
