@@ -22,7 +22,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code panamax demo}: what Panamax does, in a minute, on the models it ships with.
+ * {@code panamax demo}: what Panamax does, in a few seconds, on the models it ships with.
  *
  * <ol>
  *   <li>the machine: CPU, the kernels in use and their vector width, oneDNN's status;</li>
@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Show Panamax on the bundled models: ntp and mtp greedy generation side by side on held-out"
                 + " prompts (same text, tokens/s, speedup, acceptance), a KAN on sample inputs (outputs, samples/s),"
-                + " and the kernels and oneDNN status in use. About a minute."})
+                + " and the kernels and oneDNN status in use. About 10–15 s once built."})
 public final class DemoCommand implements Callable<Integer> {
     /** The bundled models, relative to the Panamax folder. */
     static final String DEFAULT_MODEL = "models/code-mtp4", DEFAULT_KAN = "models/kan-expsin";
