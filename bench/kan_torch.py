@@ -9,14 +9,12 @@ Usage: kan_torch.py SECONDS SPEC...   with SPEC = name:g:k:w0,w1,...:b1,b2,...
 Prints one JSON object per (model, batch): {"model", "batch", "samples_per_second"}.
 """
 import json
+import os
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
-
-torch.set_num_threads(int(__import__("os").environ.get("KAN_TORCH_THREADS", "2")))
-
 
 class KanLinear(torch.nn.Module):
     def __init__(self, n_in, n_out, g, k, lo=-1.0, hi=1.0):
@@ -59,6 +57,7 @@ def samples_per_second(model, n_in, batch, seconds):
 
 
 def main():
+    torch.set_num_threads(int(os.environ.get("KAN_TORCH_THREADS", "2")))
     seconds = float(sys.argv[1])
     torch.manual_seed(0)
     for spec in sys.argv[2:]:

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Trains the tiny KAN that `./panamax demo` runs, and saves it as an efficient-kan checkpoint.
 
-The network follows efficient-kan's formulation (written here from its description, not copied): each
+The network follows efficient-kan's formulation (the layer is bench/kan_torch.py's, the baseline of
+`panamax bench kan`, written from that description, not copied): each
 layer computes  silu(x) @ base_weight.T  +  B(x) @ (spline_weight * spline_scaler).T  where B(x) are
 the order-k B-spline bases on a uniform grid of G intervals over grid_range, extended by k knots on
 each side. The state-dict names are efficient-kan's (layers.{l}.grid, base_weight, spline_weight,
@@ -17,46 +18,22 @@ import csv
 import json
 import math
 import os
+import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-
-class KanLayer(torch.nn.Module):
-    def __init__(self, n_in, n_out, grid_size, spline_order, grid_range):
-        super().__init__()
-        k, g = spline_order, grid_size
-        h = (grid_range[1] - grid_range[0]) / g
-        knots = torch.arange(-k, g + k + 1, dtype=torch.float32) * h + grid_range[0]
-        self.register_buffer("grid", knots.expand(n_in, -1).contiguous())
-        self.k = k
-        self.base_weight = torch.nn.Parameter(torch.randn(n_out, n_in) / math.sqrt(n_in))
-        self.spline_weight = torch.nn.Parameter(0.1 * torch.randn(n_out, n_in, g + k))
-        self.spline_scaler = torch.nn.Parameter(torch.ones(n_out, n_in))
-
-    def bases(self, x):
-        """(batch, in) -> (batch, in, G + k): Cox-de Boor recursion from the order-0 indicator bases."""
-        t = self.grid
-        x = x.unsqueeze(-1)
-        b = ((x >= t[:, :-1]) & (x < t[:, 1:])).to(x.dtype)
-        for p in range(1, self.k + 1):
-            left = (x - t[:, : -(p + 1)]) / (t[:, p:-1] - t[:, : -(p + 1)]) * b[..., :-1]
-            right = (t[:, p + 1:] - x) / (t[:, p + 1:] - t[:, 1:-p]) * b[..., 1:]
-            b = left + right
-        return b
-
-    def forward(self, x):
-        base = F.linear(F.silu(x), self.base_weight)
-        w = (self.spline_weight * self.spline_scaler.unsqueeze(-1)).reshape(self.base_weight.shape[0], -1)
-        return base + F.linear(self.bases(x).reshape(x.shape[0], -1), w)
+# The layer is the PyTorch baseline of `panamax bench kan`: one implementation of efficient-kan's formulation.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+from kan_torch import KanLinear  # noqa: E402
 
 
 class Kan(torch.nn.Module):
     def __init__(self, widths, grid_size, spline_order, grid_range):
         super().__init__()
         self.layers = torch.nn.ModuleList(
-            KanLayer(a, b, grid_size, spline_order, grid_range) for a, b in zip(widths, widths[1:]))
+            KanLinear(a, b, grid_size, spline_order, grid_range[0], grid_range[1]) for a, b in zip(widths, widths[1:]))
 
     def forward(self, x):
         for layer in self.layers:
