@@ -81,11 +81,18 @@ def sample(model: Transformer, rope: str, batch: int, length: int, temperature: 
     continuations of varied beginnings, the text self-speculative decoding has to draft.  `forced`
     [batch, P] fixes the first P tokens (prompts; BOS first) instead."""
     a = model.args
-    cos, sin = rope_angles(a, torch.arange(length), torch.float32)
+    dev = model.output.weight.device
+    cos, sin = (t.to(dev) for t in rope_angles(a, torch.arange(length), torch.float32))
     blocks = list(model.layers)                        # trunk + head 1 = the original model
-    ks = [torch.zeros(batch, length, a.n_kv_heads, a.head_dim) for _ in blocks]
-    vs = [torch.zeros(batch, length, a.n_kv_heads, a.head_dim) for _ in blocks]
-    ids = torch.full((batch, length), bos, dtype=torch.long)
+    ks = [torch.zeros(batch, length, a.n_kv_heads, a.head_dim, device=dev) for _ in blocks]
+    vs = [torch.zeros(batch, length, a.n_kv_heads, a.head_dim, device=dev) for _ in blocks]
+    ids = torch.full((batch, length), bos, dtype=torch.long, device=dev)
+    if forced is not None:
+        forced = forced.to(dev)
+
+    def draw(probs):        # the generator lives on the CPU, so that a seed gives the same text everywhere
+        return torch.multinomial(probs.float().cpu(), 1, generator=gen)[:, 0].to(dev)
+
     rep = a.n_heads // a.n_kv_heads
     for pos in range(length - 1):
         x = model.tok_embeddings(ids[:, pos:pos + 1])
@@ -108,14 +115,16 @@ def sample(model: Transformer, rope: str, batch: int, length: int, temperature: 
         elif temperature == 0 and pos + 1 >= prefix:
             ids[:, pos + 1] = logits.argmax(-1)
         elif temperature == 0:
-            ids[:, pos + 1] = torch.multinomial(F.softmax(logits, -1), 1, generator=gen)[:, 0]
+            ids[:, pos + 1] = draw(F.softmax(logits, -1))
         else:
-            ids[:, pos + 1] = torch.multinomial(F.softmax(logits / temperature, -1), 1, generator=gen)[:, 0]
+            ids[:, pos + 1] = draw(F.softmax(logits / temperature, -1))
     return ids
 
 
-def distill_loss(model: Transformer, ids: torch.Tensor, rope: str, train: bool):
-    """Sum over heads k = 2..n of CE(teacher p(x_{t+k} | x_{<t+k}), head k at t); plus per-head stats."""
+def distill_loss(model: Transformer, ids: torch.Tensor, rope: str, train: bool, amp: bool = False):
+    """Sum over heads k = 2..n of CE(teacher p(x_{t+k} | x_{<t+k}), head k at t); plus per-head stats.
+
+    amp: the heads' matmuls in bfloat16 autocast (CUDA tensor cores); the teacher stays float32."""
     n = model.args.n_future_tokens
     with torch.no_grad():
         x, cos, sin = model.trunk(ids, rope)
@@ -125,8 +134,8 @@ def distill_loss(model: Transformer, ids: torch.Tensor, rope: str, train: bool):
     T = ids.shape[1]
     for j, blk in enumerate(model.extra_heads):
         k = j + 2
-        with torch.set_grad_enabled(train):
-            logits = model.output(model.norm(blk(x, cos, sin, rope)))[:, :T - k + 1]
+        with torch.set_grad_enabled(train), torch.autocast(ids.device.type, dtype=torch.bfloat16, enabled=amp):
+            logits = model.output(model.norm(blk(x, cos, sin, rope)))[:, :T - k + 1].float()
             target = p_teacher[:, k - 1:]                                      # position t+k-1
             loss = -(target * F.log_softmax(logits, -1)).sum(-1).mean()
         total = total + loss
@@ -151,6 +160,9 @@ def main():
     ap.add_argument("--seq", type=int, default=256)
     ap.add_argument("--sequences", type=int, default=384, help="self-generated training sequences")
     ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--gen-batch", type=int, default=None, help="sequences generated at once (default: --batch)")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda: the same recipe runs on a GPU")
+    ap.add_argument("--amp", action="store_true", help="bfloat16 autocast for the heads' training (CUDA)")
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--time-budget", type=float, default=1800)
@@ -163,6 +175,7 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
 
     base, rope = load_any(a.checkpoint)
+    base.to(a.device)
     if base.args.n_future_tokens > 1:      # already an MTP model: retrain its heads 2..n in place
         model = base.eval()
         a.heads = base.args.n_future_tokens
@@ -182,17 +195,18 @@ def main():
     prompt_ids = [json.loads(l)["ids"] for l in a.prompts.read_text().splitlines()] if a.prompts else []
     lo, hi = (int(x) for x in a.prefix.split(","))
     train_seqs, held_seqs = [], []
-    for i in range(0, a.sequences + 64, a.batch):
+    gb = a.gen_batch or a.batch
+    for i in range(0, a.sequences + 64, gb):
         prefix = int(torch.randint(lo, hi + 1, (1,), generator=gen))
         forced = None
         if prompt_ids:
-            chosen = [prompt_ids[int(j)] for j in torch.randint(0, len(prompt_ids), (a.batch,), generator=gen)]
+            chosen = [prompt_ids[int(j)] for j in torch.randint(0, len(prompt_ids), (gb,), generator=gen)]
             p = min(len(c) for c in chosen)
             forced = torch.tensor([[a.bos] + c[:p] for c in chosen])
-        seqs = sample(model, rope, a.batch, a.seq, temps[(i // a.batch) % len(temps)], a.bos, gen, prefix, forced)
+        seqs = sample(model, rope, gb, a.seq, temps[(i // gb) % len(temps)], a.bos, gen, prefix, forced)
         (train_seqs if i < a.sequences else held_seqs).append(seqs)
-        print(f"  generated {i + a.batch}/{a.sequences + 64} sequences, {time.time() - t0:.0f}s", flush=True)
-    train_ids, held_ids = torch.cat(train_seqs), torch.cat(held_seqs)
+        print(f"  generated {i + gb}/{a.sequences + 64} sequences, {time.time() - t0:.0f}s", flush=True)
+    train_ids, held_ids = torch.cat(train_seqs), torch.cat(held_seqs)[:64]
 
     # 2. Train the new heads only.
     opt = torch.optim.AdamW(model.extra_heads.parameters(), lr=a.lr, weight_decay=0.0)
@@ -204,7 +218,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         idx = torch.randint(0, len(train_ids), (a.batch,), generator=gen)
-        loss, stats = distill_loss(model, train_ids[idx], rope, True)
+        loss, stats = distill_loss(model, train_ids[idx.to(train_ids.device)], rope, True, a.amp)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -220,10 +234,13 @@ def main():
     # 3. Held-out: per head, agreement with the original model's own argmax k tokens ahead.
     model.eval()
     with torch.no_grad():
-        _, held = distill_loss(model, held_ids, rope, False)
+        held = [distill_loss(model, held_ids[i:i + 16], rope, False)[1] for i in range(0, len(held_ids), 16)]
+        held = [{key: (sum(h[j][key] for h in held) / len(held) if key != "head" else held[0][j][key]) for key in held[0][j]}
+                for j in range(len(held[0]))]     # means over equal-sized chunks
         # head 1 is the original model: its agreement with itself is 1 by construction
     print("held-out:", json.dumps(held), flush=True)
     a.out.mkdir(parents=True, exist_ok=True)
+    model.to("cpu")
     export_meta(model, a.out, a.dtype, metadata={"format": "pt", "source": a.checkpoint.name})
     summary = {"checkpoint": a.checkpoint.name, "heads": a.heads, "seed": a.seed, "steps": step, "seconds": round(elapsed),
                "generation_seconds": round(time.time() - t0 - elapsed), "train_sequences": len(train_ids),
@@ -243,7 +260,7 @@ def main():
     rnd = random.Random(a.seed)
     with open(a.out / "heldout-prompts.jsonl", "w") as f:
         for i in range(64):
-            f.write(json.dumps({"ids": held_ids[i % len(held_ids), :rnd.randint(4, 16)].tolist()}) + "\n")
+            f.write(json.dumps({"ids": held_ids[i % len(held_ids), :rnd.randint(4, 16)].cpu().tolist()}) + "\n")
     print(f"exported to {a.out}", flush=True)
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Train a small multi-token-prediction model on the Python standard library and export it for Panamax.
 
-    /usr/bin/python3 models/train.py --preset code-mtp4 --device cuda --time-budget 60    # as shipped
-    /usr/bin/python3 models/train.py --preset bytes-mtp8 --time-budget 3300              # as shipped (CPU)
+    /usr/bin/python3 models/train.py --preset code-mtp4 --device cuda --amp --time-budget 210   # as shipped
+    /usr/bin/python3 models/train.py --preset bytes-mtp8 --device cuda --amp --time-budget 210  # as shipped
+    (models/train_gpu.sh runs both, then distils their draft heads; see the model cards.)
 
 The loss is the multi-token loss: the sum over heads h = 1..n of the cross-entropy of head h's
 logits at position t against the token at t + h.  The heads are independent blocks on one shared
@@ -11,18 +12,24 @@ trunk output detached, summing the heads' gradients into it before one trunk bac
 one head's logits at a time instead of n).
 
 Data: every *.py under /usr/lib/python3.11 (not dist-packages), split by file: a file is held out
-when the SHA-1 of its path (relative to that folder) mod 20 is 0.  Files are joined as
+when the SHA-1 of its path (relative to that folder) mod 20 is 0.  Presets with extra="dist-packages"
+add to the training split the Python packages Debian installs under /usr/lib/python3/dist-packages
+(python3-torch and its dependencies: every machine of this kind has them), minus machine-generated
+files (over 200 KB, sympy's rubi rule tables), up to a fixed number of bytes; the held-out split
+stays the standard library's.  Files are joined as
 <s> file </s> and training windows are drawn at random offsets, the offsets fixed by the seed and
 the step, so a resumed run sees exactly the batches a straight run would.
 
 Work files (data cache, checkpoints, log, summary.json) go to models/work/<preset>/ (git-ignored).
+The data cache may be gzipped (data.pt.gz) to carry it to a GPU machine that lacks these sources.
 The run stops at --steps or when --time-budget seconds of training have passed, whichever comes
-first, checkpoints every --ckpt-every seconds and at the end, then exports params.json,
+first (with --schedule time the learning rate decays over the time budget instead of the steps), checkpoints every --ckpt-every seconds and at the end, then exports params.json,
 model.safetensors (BF16), tokenizer.json, heldout-prompts.jsonl to models/<preset>/.
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import math
@@ -42,18 +49,40 @@ from panamax_ref.model import ModelArgs, Transformer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 STDLIB = Path("/usr/lib/python3.11")
+DIST = Path("/usr/lib/python3/dist-packages")
 
 PRESETS = {
     # trunk = n_layers - n_future_tokens blocks; every head is one more block.
     # what 2 shared CPU cores can train in an hour (not shipped: the GPU-trained code-mtp4 below is)
     "code-mtp4-small": dict(tokenizer="bpe", vocab=4096, seq=256, batch=8, lr=3e-3, steps=400, prompt_chars=200,
                       args=dict(dim=128, n_layers=8, n_heads=4, n_kv_heads=2, multiple_of=32, n_future_tokens=4)),
-    "bytes-mtp8": dict(tokenizer="bytes", vocab=258, seq=384, batch=6, lr=3e-3, steps=300, prompt_chars=160,
+    "bytes-mtp8-cpu": dict(tokenizer="bytes", vocab=258, seq=384, batch=6, lr=3e-3, steps=300, prompt_chars=160,
                        args=dict(dim=128, n_layers=12, n_heads=4, n_kv_heads=2, multiple_of=32, n_future_tokens=8)),
-    # the shipped code model: trained on CUDA (--device cuda --time-budget 60), trunk 5 blocks, BF16 file under 8 MB
-    "code-mtp4": dict(tokenizer="bpe", vocab=4096, seq=512, batch=32, lr=2e-3, steps=1200, prompt_chars=200,
-                            args=dict(dim=160, n_layers=9, n_heads=5, n_kv_heads=1, multiple_of=32, n_future_tokens=4)),
+    # the first shipped code model (GPU, 60 s): 3.8M parameters, trunk 5 blocks
+    "code-mtp4-v1": dict(tokenizer="bpe", vocab=4096, seq=512, batch=32, lr=2e-3, steps=1200, prompt_chars=200,
+                         args=dict(dim=160, n_layers=9, n_heads=5, n_kv_heads=1, multiple_of=32, n_future_tokens=4)),
+    # the shipped code model: 10.6M parameters (21 MB in BF16), trunk 8 blocks, stdlib + dist-packages
+    "code-mtp4": dict(tokenizer="bpe", vocab=4096, seq=512, batch=64, lr=1.5e-3, steps=None, prompt_chars=200,
+                      extra="dist-packages", extra_bytes=32_000_000,
+                      args=dict(dim=256, n_layers=12, n_heads=8, n_kv_heads=2, multiple_of=32, n_future_tokens=4)),
+    # the shipped byte-level model: 8 heads (the paper's byte-level setting), trunk 8 blocks
+    "bytes-mtp8": dict(tokenizer="bytes", vocab=258, seq=512, batch=64, lr=1.5e-3, steps=None, prompt_chars=160,
+                       extra="dist-packages", extra_bytes=20_000_000,
+                           args=dict(dim=256, n_layers=16, n_heads=8, n_kv_heads=2, multiple_of=32, n_future_tokens=8)),
 }
+
+
+def dist_files(limit: int) -> list[Path]:
+    """dist-packages sources for training: hand-written Python only, in a fixed order, up to `limit` bytes."""
+    files = sorted(p for p in DIST.rglob("*.py") if p.stat().st_size <= 200_000 and "rubi" not in p.parts)
+    order = sorted(files, key=lambda p: hashlib.sha1(str(p.relative_to(DIST)).encode()).hexdigest())
+    chosen, total = [], 0
+    for p in order:
+        if total >= limit:
+            break
+        chosen.append(p)
+        total += p.stat().st_size
+    return sorted(chosen)
 
 
 # ----------------------------------------------------------------------------------------- data
@@ -78,13 +107,20 @@ def read(p: Path) -> str:
     return p.read_text(encoding="utf-8", errors="replace")
 
 
-def prepare_data(preset: str, cfg: dict, work: Path):
+def prepare_data(preset: str, cfg: dict, work: Path, tokenizer: Path | None = None):
     cache = work / "data.pt"
     if cache.exists():
         return torch.load(cache, weights_only=False)
+    if (work / "data.pt.gz").exists():
+        with gzip.open(work / "data.pt.gz", "rb") as f:
+            return torch.load(f, weights_only=False)
     train_files, held_files = stdlib_files()
-    print(f"data: {len(train_files)} train files, {len(held_files)} held-out files", flush=True)
-    if cfg["tokenizer"] == "bpe":
+    extra = dist_files(cfg["extra_bytes"]) if cfg.get("extra") == "dist-packages" else []
+    print(f"data: {len(train_files)} train files (+{len(extra)} from dist-packages), {len(held_files)} held-out files", flush=True)
+    if cfg["tokenizer"] == "bpe" and tokenizer is not None:
+        tok = bpe.Tokenizer.load(tokenizer)      # reuse a trained vocabulary (it must come from the same train files)
+        tok.save(work / "tokenizer.json")
+    elif cfg["tokenizer"] == "bpe":
         t0 = time.time()
         tok = bpe.Tokenizer(bpe.train((read(p) for p in train_files), cfg["vocab"], log_every=1000))
         print(f"bpe: {tok.vocab_size} tokens in {time.time() - t0:.0f}s", flush=True)
@@ -99,10 +135,11 @@ def prepare_data(preset: str, cfg: dict, work: Path):
             out += [tok.bos] + tok.encode(read(p)) + [tok.eos]
         return torch.tensor(out, dtype=torch.int16 if tok.vocab_size < 32768 else torch.int32)
 
-    data = {"train": stream(train_files), "held": stream(held_files), "vocab_size": tok.vocab_size,
+    data = {"train": stream(train_files + extra), "held": stream(held_files), "vocab_size": tok.vocab_size,
             "train_files": [str(p.relative_to(STDLIB)) for p in train_files],
+            "extra_files": len(extra), "extra_bytes": sum(p.stat().st_size for p in extra),
             "held_files": [str(p.relative_to(STDLIB)) for p in held_files],
-            "train_bytes": sum(p.stat().st_size for p in train_files)}
+            "train_bytes": sum(p.stat().st_size for p in train_files + extra)}
     torch.save(data, cache)
     print(f"data: {len(data['train'])} train tokens, {len(data['held'])} held-out tokens", flush=True)
     return data
@@ -126,14 +163,19 @@ def init_weights(model: Transformer, seed: int):
                 p.copy_(torch.randn(p.shape, generator=g) * std)
 
 
-def mtp_step(model: Transformer, seqs: torch.Tensor, T: int) -> list[float]:
-    """Forward + backward of the multi-token loss; returns each head's loss."""
-    x, cos, sin = model.trunk(seqs[:, :T])
+def mtp_step(model: Transformer, seqs: torch.Tensor, T: int, amp: bool = False) -> list[float]:
+    """Forward + backward of the multi-token loss; returns each head's loss.
+
+    amp: matmuls in bfloat16 (weights, optimiser and loss stay float32), for tensor cores on CUDA."""
+    dev = seqs.device.type
+    with torch.autocast(dev, dtype=torch.bfloat16, enabled=amp):
+        x, cos, sin = model.trunk(seqs[:, :T])
     trunk_out = x.detach().requires_grad_(True)
     losses = []
     for h, blk in enumerate(model.head_blocks()):
-        logits = model.output(model.norm(blk(trunk_out, cos, sin, "meta")))
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), seqs[:, h + 1:h + 1 + T].reshape(-1))
+        with torch.autocast(dev, dtype=torch.bfloat16, enabled=amp):
+            logits = model.output(model.norm(blk(trunk_out, cos, sin, "meta")))
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), seqs[:, h + 1:h + 1 + T].reshape(-1))
         loss.backward()                  # head h's grads, plus its share of d(loss)/d(trunk_out)
         losses.append(loss.item())
     x.backward(trunk_out.grad)
@@ -191,6 +233,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", choices=PRESETS, required=True)
     ap.add_argument("--steps", type=int, default=None, help="the learning-rate schedule's length and the most steps run (default: the preset's)")
+    ap.add_argument("--schedule", choices=["steps", "time"], default=None,
+                    help="decay the learning rate over --steps, or over --time-budget (default: time when the preset has no steps)")
+    ap.add_argument("--batch", type=int, default=None, help="sequences per step (default: the preset's)")
+    ap.add_argument("--amp", action="store_true", help="bfloat16 autocast for the matmuls (CUDA tensor cores)")
+    ap.add_argument("--tokenizer", type=Path, default=None, help="reuse this tokenizer.json instead of training one")
     ap.add_argument("--time-budget", type=float, default=3300, help="seconds of training before stopping and exporting")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--device", default="cpu")
@@ -207,12 +254,15 @@ def main():
     torch.backends.cudnn.allow_tf32 = True
     cfg = PRESETS[a.preset]
     a.steps = a.steps or cfg["steps"]
+    a.schedule = a.schedule or ("time" if a.steps is None else "steps")
+    if a.steps is None:
+        a.steps = 1 << 30        # the time budget ends the run
     work = a.work or HERE / "work" / a.preset
     out = a.out or HERE / a.preset
     work.mkdir(parents=True, exist_ok=True)
-    data = prepare_data(a.preset, cfg, work)
-    tok = bpe.Tokenizer.load(work / "tokenizer.json") if cfg["tokenizer"] == "bpe" else ByteTokenizer()
-    T, B = cfg["seq"], cfg["batch"]
+    data = prepare_data(a.preset, cfg, work, a.tokenizer)
+    tok = bpe.Tokenizer.load(a.tokenizer or work / "tokenizer.json") if cfg["tokenizer"] == "bpe" else ByteTokenizer()
+    T, B = cfg["seq"], a.batch or cfg["batch"]
     args = ModelArgs(vocab_size=data["vocab_size"], max_seq_len=T, **cfg["args"])
     n = args.n_future_tokens
 
@@ -242,15 +292,17 @@ def main():
 
     model.train()
     t_ckpt, warmup = time.time(), max(10, min(100, a.steps // 10))
+    timed = a.schedule == "time"
     window_t, window_tokens, recent = time.time(), 0, []
     while step < a.steps and elapsed < a.time_budget:
         t0 = time.time()
         gen = torch.Generator().manual_seed(a.seed * 1_000_003 + step)
         seqs = batch(data["train"], B, T + n, gen).to(a.device)
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, a.steps, cfg["lr"], warmup)
+            group["lr"] = (lr_at(min(elapsed / a.time_budget, 1.0) * 1_000_000, 1_000_000, cfg["lr"], 0) * min(1.0, (step + 1) / warmup)
+                           if timed else lr_at(step, a.steps, cfg["lr"], warmup))
         opt.zero_grad(set_to_none=True)
-        losses = mtp_step(model, seqs, T)
+        losses = mtp_step(model, seqs, T, a.amp)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         if a.device.startswith("cuda"):
@@ -263,8 +315,8 @@ def main():
             dt = time.time() - window_t
             mean = [sum(x) / len(recent) for x in zip(*recent)]
             history.append({"step": step, "elapsed": round(elapsed, 1), "loss": [round(v, 4) for v in mean]})
-            eta = min((a.steps - step) * elapsed / step, a.time_budget - elapsed)
-            print(f"step {step}/{a.steps} loss {sum(mean):.3f} heads [{' '.join(f'{v:.2f}' for v in mean)}] "
+            eta = a.time_budget - elapsed if timed else min((a.steps - step) * elapsed / step, a.time_budget - elapsed)
+            print(f"step {step}{'' if timed else f'/{a.steps}'} loss {sum(mean):.3f} heads [{' '.join(f'{v:.2f}' for v in mean)}] "
                   f"lr {opt.param_groups[0]['lr']:.2e} {window_tokens / dt:.0f} tok/s elapsed {elapsed / 60:.1f}m "
                   f"ETA {eta / 60:.1f}m", flush=True)
             window_t, window_tokens, recent = time.time(), 0, []
@@ -275,9 +327,11 @@ def main():
 
     ev = evaluate(model, data["held"], T, a.eval_windows, B, a.device)
     print(f"held-out: loss {[round(v, 3) for v in ev['loss']]} top1 {[round(v, 3) for v in ev['top1']]}", flush=True)
-    summary = {"preset": a.preset, "seed": a.seed, "steps": step, "planned_steps": a.steps, "seconds": round(elapsed),
+    summary = {"preset": a.preset, "seed": a.seed, "steps": step, "planned_steps": None if timed else a.steps,
+               "schedule": a.schedule, "amp": a.amp, "seconds": round(elapsed),
                "device": a.device, "threads": a.threads, "batch": B, "seq": T, "params": n_params,
                "tokens_seen": step * B * T, "train_tokens": len(data["train"]), "held_tokens": len(data["held"]),
+               "extra_files": data.get("extra_files", 0), "extra_bytes": data.get("extra_bytes", 0),
                "train_files": len(data["train_files"]), "held_files": data["held_files"],
                "final_train_loss": history[-1]["loss"] if history else None, "heldout": ev, "args": asdict(args)}
     (work / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
