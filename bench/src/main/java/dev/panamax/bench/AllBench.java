@@ -146,7 +146,10 @@ public final class AllBench implements Callable<Integer> {
             case "kernels" -> {
                 add(a, "--dim", kernelsDim, quick ? 512 : null);
                 add(a, "--gemm-sizes", gemmSizes, quick ? "128" : null);
-                if (quick) add(a, "--probe-mib", null, 16);
+                if (quick) {
+                    add(a, "--weights-mib", null, 8);
+                    add(a, "--rounds", null, 3);
+                }
             }
             case "generate" -> {
                 add(a, "--sizes", sizes, quick ? "tiny" : null);

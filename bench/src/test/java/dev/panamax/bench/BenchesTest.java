@@ -160,7 +160,8 @@ class BenchesTest {
 
     @Test void badArgumentsAreRejectedBeforeAnyMeasurement() {
         for (String[] args : new String[][] {
-                {"bench", "kernels", "--dim", "0"}, {"bench", "kernels", "--gemm-sizes", "0"}, {"bench", "kernels", "--probe-mib", "-1"},
+                {"bench", "kernels", "--dim", "0"}, {"bench", "kernels", "--gemm-sizes", "0"}, {"bench", "kernels", "--weights-mib", "0"},
+                {"bench", "kernels", "--rounds", "0"},
                 {"bench", "kan", "--seconds", "0"}, {"bench", "kan", "--seconds", "-1"},
                 {"demo", "--kan", "/nonexistent/kan"}, {"demo", "--model", "/nonexistent/model"}}) {
             java.io.StringWriter err = new java.io.StringWriter();
