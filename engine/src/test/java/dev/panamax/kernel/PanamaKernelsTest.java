@@ -76,7 +76,8 @@ class PanamaKernelsTest {
         Random rnd = new Random(2);
         // On the calling thread (160 × 160, no tail; 203 × 517, a ragged tail) and on the pool (611 × 517):
         // the weight's size alone decides, so a row gets the same bits from every count of rows.
-        int[][] shapes = {{160, 160}, {203, 517}, {611, 517}};
+        // 203 × 53: an odd count of whole vectors at 512 bits, for the 8-row GEMV tile's last step.
+        int[][] shapes = {{160, 160}, {203, 517}, {203, 53}, {611, 517}};
         assertTrue(611L * 517 >= PanamaKernels.PARALLEL_MIN_WEIGHTS && 203L * 517 < PanamaKernels.PARALLEL_MIN_WEIGHTS);
         for (int[] shape : shapes)
         for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16}) {
@@ -124,6 +125,13 @@ class PanamaKernelsTest {
         System.arraycopy(x, 0, x4, 2 * 37, 37); // row 2 of the 4-row call is the 1-row call's row
         PANAMA.matmul(x4, 4, w, first4);
         assertArrayEquals(first, Arrays.copyOfRange(first4, 2 * 9, 3 * 9), 0f, "row 2 of 4 against the same row alone");
+        // f32 weights: the 1-row call takes the 8-row GEMV tile, the 4-row call the 4×4 tiles.
+        Tensor w32 = weight(rnd, DType.F32, 9, 53);
+        float[] y = random(rnd, 53), y4 = random(rnd, 4 * 53), firstF = new float[9], firstF4 = new float[4 * 9];
+        System.arraycopy(y, 0, y4, 53, 53);
+        PANAMA.matmul(y, 1, w32, firstF);
+        PANAMA.matmul(y4, 4, w32, firstF4);
+        assertArrayEquals(firstF, Arrays.copyOfRange(firstF4, 9, 2 * 9), 0f, "f32: row 1 of 4 against the same row alone");
         float[] soft0 = logits.clone();
         PANAMA.softmax(soft0, 0, soft0.length);
         float[] glu0 = gate.clone();
@@ -135,6 +143,11 @@ class PanamaKernelsTest {
             float[] out4 = new float[4 * 9];
             PANAMA.matmul(x4, 4, w, out4);
             assertArrayEquals(first4, out4, 0f, "4-row matmul, iteration " + it);
+            float[] outF = new float[9], outF4 = new float[4 * 9];
+            PANAMA.matmul(y, 1, w32, outF);
+            PANAMA.matmul(y4, 4, w32, outF4);
+            assertArrayEquals(firstF, outF, 0f, "f32 matmul, iteration " + it);
+            assertArrayEquals(firstF4, outF4, 0f, "f32 4-row matmul, iteration " + it);
             float[] soft = logits.clone();
             PANAMA.softmax(soft, 0, soft.length);
             assertArrayEquals(soft0, soft, 0f, "softmax, iteration " + it);
