@@ -117,6 +117,8 @@ final class PanamaKernels implements Kernels {
         int o = o0;
         if (rows == 1 && dtype == DType.F32) // the GEMV: eight weight rows at a time, see f32Tile8x1
             for (long rb = rowBytes; o + 8 <= o1; o += 8) f32Tile8x1(seg, o * rb, rb, o, x, in, out, acc);
+        if (rows == 1 && bf16)
+            for (long rb = rowBytes; o + 8 <= o1; o += 8) bf16Tile8x1(seg, o * rb, rb, o, x, in, out, acc);
         for (; o < o1; o += TILE) {
             // A short last tile repeats its last row; the duplicate results land on the same element.
             int last = Math.min(o1, o + TILE) - 1;
@@ -610,6 +612,34 @@ final class PanamaKernels implements Kernels {
         finishRows(acc, 1, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, false, x, 0, in, upper, out, 0, o, o + 1, o + 2, o + 3);
         a4.intoArray(acc, 0); a5.intoArray(acc, L); a6.intoArray(acc, 2 * L); a7.intoArray(acc, 3 * L);
         finishRows(acc, 1, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, false, x, 0, in, upper, out, 0, o + 4, o + 5, o + 6, o + 7);
+    }
+
+    /**
+     * Eight bf16 weight rows (from byte offset b0, rowBytes apart) times the one activation row: the
+     * bf16 GEMV. Eight rows side by side stream faster than four here too (f32 8-row GEMV time over
+     * this one: 1.96-2.21 in interleaved scratch runs, against 1.33-1.55 for the 4-row tile). Same
+     * bits per output element as the 4-row tiles.
+     */
+    private static void bf16Tile8x1(MemorySegment w, long b0, long rowBytes, int o, float[] x, int in, float[] out, float[] acc) {
+        long r = rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            long p = b0 + 2L * i;
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            a0 = bf16(w, p).fma(v, a0);
+            a1 = bf16(w, p + r).fma(v, a1);
+            a2 = bf16(w, p + 2 * r).fma(v, a2);
+            a3 = bf16(w, p + 3 * r).fma(v, a3);
+            a4 = bf16(w, p + 4 * r).fma(v, a4);
+            a5 = bf16(w, p + 5 * r).fma(v, a5);
+            a6 = bf16(w, p + 6 * r).fma(v, a6);
+            a7 = bf16(w, p + 7 * r).fma(v, a7);
+        }
+        a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
+        finishRows(acc, 1, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, true, x, 0, in, upper, out, 0, o, o + 1, o + 2, o + 3);
+        a4.intoArray(acc, 0); a5.intoArray(acc, L); a6.intoArray(acc, 2 * L); a7.intoArray(acc, 3 * L);
+        finishRows(acc, 1, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, true, x, 0, in, upper, out, 0, o + 4, o + 5, o + 6, o + 7);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */
