@@ -236,6 +236,9 @@ def main():
     ap.add_argument("--schedule", choices=["steps", "time"], default=None,
                     help="decay the learning rate over --steps, or over --time-budget (default: time when the preset has no steps)")
     ap.add_argument("--batch", type=int, default=None, help="sequences per step (default: the preset's)")
+    ap.add_argument("--prepare-only", action="store_true",
+                    help="write the data cache (also gzipped) and train-prompts.jsonl (1024 def/class prompts from "
+                         "the training files, seed 11, for attach_heads.py) to the work folder, then stop")
     ap.add_argument("--amp", action="store_true", help="bfloat16 autocast for the matmuls (CUDA tensor cores)")
     ap.add_argument("--tokenizer", type=Path, default=None, help="reuse this tokenizer.json instead of training one")
     ap.add_argument("--time-budget", type=float, default=3300, help="seconds of training before stopping and exporting")
@@ -262,6 +265,12 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     data = prepare_data(a.preset, cfg, work, a.tokenizer)
     tok = bpe.Tokenizer.load(a.tokenizer or work / "tokenizer.json") if cfg["tokenizer"] == "bpe" else ByteTokenizer()
+    if a.prepare_only:
+        with open(work / "data.pt", "rb") as f, gzip.open(work / "data.pt.gz", "wb") as g:
+            g.write(f.read())
+        heldout_prompts({"held_files": data["train_files"]}, tok, work / "train-prompts.jsonl", cfg["prompt_chars"], n=1024, seed=11)
+        print(f"prepared {work}", flush=True)
+        return
     T, B = cfg["seq"], a.batch or cfg["batch"]
     args = ModelArgs(vocab_size=data["vocab_size"], max_seq_len=T, **cfg["args"])
     n = args.n_future_tokens
