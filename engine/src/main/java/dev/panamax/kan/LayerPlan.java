@@ -19,7 +19,8 @@ import java.util.Arrays;
  * <ul>
  *   <li><b>local</b>: per sample and input, find the knot span, evaluate the k + 1 non-zero bases,
  *       and add k + 2 rows of w into the outputs with one fused pass ({@link SplineKernels#accumulate});
- *       (k + 2)·in·out multiply-adds per sample.</li>
+ *       (k + 2)·in·out multiply-adds per sample. Narrow layers on uniform cubic grids do the same
+ *       arithmetic with the samples in vector lanes ({@link SplineKernels#cubicUniform}).</li>
  *   <li><b>dense</b>: build the sparse feature matrix [base(X) | B(X)] for a tile of samples and
  *       multiply it by w in one GEMM: (G + k + 1)·in·out multiply-adds, but at GEMM efficiency.</li>
  * </ul>
@@ -33,6 +34,7 @@ final class LayerPlan {
     private static final int TILE_FLOATS = 4096;    // local path: a tile of outputs this large stays in L1
     private static final int DENSE_TILE = 256;
     private static final int NARROW_OUT = 8;           // up to this many outputs the local path computes bases across the batch
+    private static final int LANES_TILE = 256;         // samples per tile of that path
     private static final long SPLIT_FROM = 1L << 14;   // rows·in·out from which a small batch is split by outputs
 
     final KanLayer layer;
@@ -40,7 +42,12 @@ final class LayerPlan {
     private final float[] w;
     private final int[] symbolicEdges;   // edges (j * in + i) whose symbolic term is non-zero for finite inputs
     private final float[] subScale, subBias, nodeScale, nodeBias;
+    private final boolean plainNodes;    // no multiplication nodes and unit affines: the subnodes are the nodes
     private final SplineKernels kernels;
+    // Uniform cubic grids only (else null): per input, the knots of the G interior spans and the
+    // spline weights as cubicTable[i][o][j][q] = w[i][1 + q + j][o], for SplineKernels.cubicUniform.
+    private final float[][] interiorKnots;
+    private final float[] cubicTable;
 
     volatile int denseFrom = Integer.MAX_VALUE;
     volatile boolean splitOutputs = true;   // small batches on wide layers: split outputs across the pool (measured)
@@ -76,6 +83,28 @@ final class LayerPlan {
         this.subBias = toFloat(layer.subBias());
         this.nodeScale = toFloat(layer.nodeScale());
         this.nodeBias = toFloat(layer.nodeBias());
+        this.plainNodes = layer.multArity().length == 0 && unit(layer.subScale(), layer.subBias()) && unit(layer.nodeScale(), layer.nodeBias());
+        if (uniformCubic()) {
+            int g = nb - k;
+            interiorKnots = new float[in][];
+            for (int i = 0; i < in; i++) interiorKnots[i] = Arrays.copyOfRange(layer.knots()[i].knots(), k, k + g + 1);
+            cubicTable = new float[in * out * 4 * g + 16];      // + one whole vector read past the last row
+            for (int i = 0; i < in; i++)
+                for (int o = 0; o < out; o++)
+                    for (int j = 0; j < 4; j++)
+                        for (int q = 0; q < g; q++)
+                            cubicTable[((i * out + o) * 4 + j) * g + q] = w[(i * rowsPerInput + 1 + q + j) * out + o];
+        } else {
+            interiorKnots = null;
+            cubicTable = null;
+        }
+    }
+
+    /** Whether x·scale + bias is x for every element: scales 1 and biases 0 (a -0 then stays -0, which 1·x + 0 would make +0). */
+    private static boolean unit(double[] scale, double[] bias) {
+        for (double v : scale) if (v != 1) return false;
+        for (double v : bias) if (v != 0) return false;
+        return true;
     }
 
     private static float[] toFloat(double[] d) {
@@ -89,7 +118,7 @@ final class LayerPlan {
         float[] sub = new float[rows * out];
         if (rows >= denseFrom) dense(x, rows, sub); else local(x, rows, sub);
         if (symbolicEdges.length > 0) addSymbolic(x, rows, sub);
-        for (int r = 0; r < rows; r++)
+        if (!allFinite(x, rows * in)) for (int r = 0; r < rows; r++)
             if (!finiteRow(x, r)) {
                 double[] xr = new double[in];
                 for (int i = 0; i < in; i++) xr[i] = x[r * in + i];
@@ -99,15 +128,20 @@ final class LayerPlan {
         return nodes(sub, rows);
     }
 
+    private static boolean allFinite(float[] x, int n) {
+        for (int i = 0; i < n; i++) if (!Float.isFinite(x[i])) return false;
+        return true;
+    }
+
     private boolean finiteRow(float[] x, int r) {
         for (int i = 0; i < in; i++) if (!Float.isFinite(x[r * in + i])) return false;
         return true;
     }
 
     /**
-     * Local path. A small batch on a wide layer splits its outputs across the worker pool (each
-     * worker streams its own slice of w, so batch 1 uses both cores' caches); a large batch is
-     * already split by samples in {@link KanModel#forward}.
+     * Local path, into sub (rows × out, zero on entry). A small batch on a wide layer splits its
+     * outputs across the worker pool (each worker streams its own slice of w, so batch 1 uses both
+     * cores' caches); a large batch is already split by samples in {@link KanModel#forward}.
      */
     void local(float[] x, int rows, float[] sub) {
         WorkerPool pool = KernelProvider.pool();
@@ -123,12 +157,15 @@ final class LayerPlan {
         }
     }
 
-    /** Layers narrow enough that the per-sample basis work, not the update over outputs, dominates the local path. */
-    boolean narrow() {
-        if (k != 3 || out > NARROW_OUT) return false;
+    /** Cubic splines on uniform grids for every input: the layers {@link SplineKernels#cubicUniform} can run. */
+    boolean uniformCubic() {
+        if (k != 3) return false;
         for (Knots kn : layer.knots()) if (!kn.isUniform()) return false;
         return true;
     }
+
+    /** Layers narrow enough that the per-sample basis work, not the update over outputs, dominates the local path. */
+    boolean narrow() { return out <= NARROW_OUT && uniformCubic(); }
 
     boolean splittable(int rows) {
         return KernelProvider.pool().threads() > 1 && out >= 64 * KernelProvider.pool().threads()
@@ -137,10 +174,10 @@ final class LayerPlan {
 
     /** Outputs [o0, o1) of the local path: per input i, a tile of samples each adds its k + 2 rows of w[i]. */
     private void local(float[] x, int rows, float[] sub, int o0, int o1) {
+        if (batchBases && cubicTable != null) { lanes(x, rows, sub, o0, o1); return; }
         int n = o1 - o0;
         int tile = Math.clamp(TILE_FLOATS / n, 1, 64);
         float[] xi = new float[tile], bi = new float[tile], c = new float[k + 1], scratch = new float[k + 1];
-        Lanes lanes = batchBases ? new Lanes(tile, n) : null;
         Knots[] knots = layer.knots();
         for (int r0 = 0; r0 < rows; r0 += tile) {
             int tb = Math.min(tile, rows - r0);
@@ -149,10 +186,6 @@ final class LayerPlan {
                 base(xi, bi, tb);
                 Knots kn = knots[i];
                 int wi = i * rowsPerInput * out + o0;
-                if (lanes != null && kn.isUniform() && k == 3) {
-                    cubicTile(kn, xi, bi, tb, wi, n, sub, (r0 * out) + o0, lanes);
-                    continue;
-                }
                 for (int t = 0; t < tb; t++) {
                     float v = xi[t];
                     int s = kn.span(v);
@@ -168,48 +201,45 @@ final class LayerPlan {
         }
     }
 
-    /** Per-tile scratch of the batch-vectorised path: spans, left knots, weights, spline rows, transposed outputs. */
-    private record Lanes(int[] span, float[] left, float[] c0, float[] c1, float[] c2, float[] c3, int[] row,
-                         float[] yT, float[] c, float[] scratch) {
-        Lanes(int tile, int n) {
-            this(new int[tile], new float[tile], new float[tile], new float[tile], new float[tile], new float[tile],
-                    new int[tile], new float[tile * n], new float[4], new float[4]);
-        }
-    }
-
     /**
-     * One input of a tile of samples on a uniform cubic grid, in vector lanes across the samples:
-     * the four bases by their closed form ({@link SplineKernels#cubicWeights}), then the update of
-     * each output with the spline rows gathered by span ({@link SplineKernels#accumulateLanes}) on a
-     * transposed copy of the tile's outputs. Spans at the ends of the grid, where the closed form
-     * does not hold, take the recursion; samples outside the grid get zero weights. Each sample's
-     * result equals the per-sample path's.
+     * The local path with the samples in vector lanes (uniform cubic grids; narrow layers, where a
+     * pass over a handful of outputs is too short to vectorise): the outputs of a tile of samples
+     * are held transposed (output by sample) while every input adds its part through
+     * {@link SplineKernels#cubicUniform}; the few samples it leaves (outside the grid's interior)
+     * take the per-sample arithmetic. Each sample gets the same floats as in {@link #local}'s
+     * per-sample loop.
      */
-    private void cubicTile(Knots kn, float[] xi, float[] bi, int tb, int wi, int n, float[] sub, int yOff0, Lanes l) {
-        for (int t = 0; t < tb; t++) {
-            int s = kn.span(xi[t]);
-            l.span[t] = s;
-            l.left[t] = s >= 0 ? kn.knot(s) : xi[t];    // a placeholder where the weights go unused
-        }
-        kernels.cubicWeights(xi, l.left, kn.invStep(), tb, l.c0, l.c1, l.c2, l.c3);
-        float[] c = l.c;
-        for (int t = 0; t < tb; t++) {
-            int s = l.span[t], start;
-            if (s >= 0 && kn.closedFormAt(s)) {
-                start = s - 3;
-            } else {
-                if (s < 0) { c[0] = c[1] = c[2] = c[3] = 0f; start = 0; }
-                else start = kn.weights(xi[t], s, c, l.scratch);
-                l.c0[t] = c[0]; l.c1[t] = c[1]; l.c2[t] = c[2]; l.c3[t] = c[3];
+    private void lanes(float[] x, int rows, float[] sub, int o0, int o1) {
+        int n = o1 - o0, g = layer.gridSize();
+        int tile = Math.clamp(TILE_FLOATS / n, 16, LANES_TILE);
+        float[] xi = new float[tile], bi = new float[tile], yT = new float[n * tile], c = new float[4], scratch = new float[4];
+        int[] slow = new int[tile];
+        Knots[] knots = layer.knots();
+        for (int r0 = 0; r0 < rows; r0 += tile) {
+            int tb = Math.min(tile, rows - r0);
+            Arrays.fill(yT, 0f);
+            for (int i = 0; i < in; i++) {
+                for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
+                base(xi, bi, tb);
+                Knots kn = knots[i];
+                int wi = i * rowsPerInput * out + o0;
+                int left = kernels.cubicUniform(xi, bi, tb, interiorKnots[i], g, kn.knot(0), kn.invStep(), k,
+                        w, wi, cubicTable, (i * out + o0) * 4 * g, n, yT, tile, slow);
+                for (int e = 0; e < left; e++) {
+                    int t = slow[e];
+                    float v = xi[t];
+                    int s = kn.span(v), terms = 0, row = wi;
+                    if (s >= 0) { row = wi + (1 + kn.weights(v, s, c, scratch)) * out; terms = 4; }
+                    for (int o = 0; o < n; o++) {     // accumulate's chain, down a column of yT
+                        float acc = Math.fma(bi[t], w[wi + o], yT[o * tile + t]);
+                        for (int j = 0; j < terms; j++) acc = Math.fma(c[j], w[row + j * out + o], acc);
+                        yT[o * tile + t] = acc;
+                    }
+                }
             }
-            l.row[t] = wi + (1 + start) * out;
+            for (int t = 0; t < tb; t++)
+                for (int o = 0; o < n; o++) sub[(r0 + t) * out + o0 + o] = yT[o * tile + t];
         }
-        float[] yT = l.yT;
-        for (int t = 0; t < tb; t++)
-            for (int o = 0; o < n; o++) yT[o * tb + t] = sub[yOff0 + t * out + o];
-        kernels.accumulateLanes(w, wi, out, l.row, bi, l.c0, l.c1, l.c2, l.c3, tb, n, yT, tb);
-        for (int t = 0; t < tb; t++)
-            for (int o = 0; o < n; o++) sub[yOff0 + t * out + o] = yT[o * tb + t];
     }
 
     private void base(float[] x, float[] b, int n) {
@@ -266,6 +296,7 @@ final class LayerPlan {
 
     /** Subnode affine, multiplication nodes, node affine: rows × out subnodes to rows × nodes. */
     private float[] nodes(float[] sub, int rows) {
+        if (plainNodes) return sub;
         int nodes = layer.nodes(), nSum = layer.nSum();
         int[] arity = layer.multArity();
         float[] y = new float[rows * nodes];

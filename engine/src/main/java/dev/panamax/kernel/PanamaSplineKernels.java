@@ -1,8 +1,10 @@
 package dev.panamax.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -10,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * every element goes through the same instructions wherever it sits in the array.
  */
 public final class PanamaSplineKernels implements SplineKernels {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = PanamaKernels.F;     // the same vectors as the other kernels (-Dpanamax.vector.bits)
+    private static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
 
     @Override public String name() { return "panama"; }
 
@@ -67,51 +70,117 @@ public final class PanamaSplineKernels implements SplineKernels {
     }
 
     @Override
-    public void cubicWeights(float[] x, float[] left, float invStep, int n, float[] c0, float[] c1, float[] c2, float[] c3) {
-        // Same operations as the scalar closed form, in the same order, with no fusing: bit-identical.
-        final float sixth = 1f / 6;
+    public int cubicUniform(float[] x, float[] base, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
+                            float[] wBase, int wBaseOff, float[] table, int tableOff, int nOut, float[] y, int ys, int[] outliers) {
+        if (intervals > S.length())
+            return cubicUniformGathered(x, base, n, knots, intervals, x0, invStep, firstSpan, wBase, wBaseOff, table, tableOff, nOut, y, ys, outliers);
+        // At most one vector of spans: a sample's knots and weights are picked from one register by
+        // a lane permutation indexed by its span (held as a float lane).
+        VectorMask<Float> spanLanes = S.indexInRange(0, intervals);
+        FloatVector lefts = FloatVector.fromArray(S, knots, 0, spanLanes), rights = FloatVector.fromArray(S, knots, 1, spanLanes);
+        float last = intervals - 1;
+        int slow = 0;
         for (int t = 0; t < n; t += S.length()) {
             VectorMask<Float> m = S.indexInRange(t, n);
-            FloatVector u = FloatVector.fromArray(S, x, t, m).sub(FloatVector.fromArray(S, left, t, m)).mul(invStep);
+            FloatVector xv = FloatVector.fromArray(S, x, t, m);
+            // The span guess (int) ((x - x0) * invStep) - firstSpan as a whole float, clamped into
+            // [0, last] (NaN to 0) so that it indexes the permutation; a wrong guess fails the knot check.
+            FloatVector p = xv.sub(x0).mul(invStep);
+            p = p.blend(0f, p.test(VectorOperators.IS_NAN)).max(0f).min(last + firstSpan);
+            FloatVector r = p.add(ROUND).sub(ROUND);                       // p rounded to a whole number
+            FloatVector q = r.sub(1f, r.compare(VectorOperators.GT, p)).sub(firstSpan).max(0f);   // floor, less firstSpan
+            FloatVector left = q.selectFrom(lefts);
+            VectorMask<Float> fast = m.and(left.compare(VectorOperators.LE, xv)).and(xv.compare(VectorOperators.LT, q.selectFrom(rights)));
+            VectorMask<Float> rest = m.andNot(fast);
+            if (rest.anyTrue())
+                for (long bits = rest.toLong(); bits != 0; bits &= bits - 1) outliers[slow++] = t + Long.numberOfTrailingZeros(bits);
+            if (!fast.anyTrue()) continue;
+            FloatVector u = xv.sub(left).mul(invStep);
             FloatVector v = FloatVector.broadcast(S, 1f).sub(u), u2 = u.mul(u), u3 = u2.mul(u);
-            v.mul(v).mul(v).mul(sixth).intoArray(c0, t, m);
-            u3.mul(3f).sub(u2.mul(6f)).add(4f).mul(sixth).intoArray(c1, t, m);
-            u3.mul(-3f).add(u2.mul(3f)).add(u.mul(3f)).add(1f).mul(sixth).intoArray(c2, t, m);
-            u3.mul(sixth).intoArray(c3, t, m);
-        }
-    }
-
-    @Override
-    public void accumulateLanes(float[] w, int baseOff, int stride, int[] row, float[] base,
-                                float[] c0, float[] c1, float[] c2, float[] c3, int n, int nOut, float[] y, int ys) {
-        // A gather reads a whole vector of indices even where masked off: the tail's go through a padded copy.
-        int bound = S.loopBound(n);
-        int[] tail = new int[S.length()];
-        System.arraycopy(row, bound, tail, 0, n - bound);
-        for (int o = 0; o < nOut; o++) {
-            FloatVector wb = FloatVector.broadcast(S, w[baseOff + o]);
-            for (int t = 0; t < n; t += S.length()) {
-                VectorMask<Float> m = S.indexInRange(t, n);
-                int[] idx = t < bound ? row : tail;
-                int at = t < bound ? t : 0;
-                FloatVector acc = FloatVector.fromArray(S, y, o * ys + t, m);
-                acc = FloatVector.fromArray(S, base, t, m).fma(wb, acc);
-                acc = FloatVector.fromArray(S, c0, t, m).fma(FloatVector.fromArray(S, w, o, idx, at, m), acc);
-                acc = FloatVector.fromArray(S, c1, t, m).fma(FloatVector.fromArray(S, w, o + stride, idx, at, m), acc);
-                acc = FloatVector.fromArray(S, c2, t, m).fma(FloatVector.fromArray(S, w, o + 2 * stride, idx, at, m), acc);
-                acc = FloatVector.fromArray(S, c3, t, m).fma(FloatVector.fromArray(S, w, o + 3 * stride, idx, at, m), acc);
-                acc.intoArray(y, o * ys + t, m);
+            FloatVector c0 = v.mul(v).mul(v).mul(SIXTH);             // the closed form, with Knots.weights' operations
+            FloatVector c1 = u3.mul(3f).sub(u2.mul(6f)).add(4f).mul(SIXTH);
+            FloatVector c2 = u3.mul(-3f).add(u2.mul(3f)).add(u.mul(3f)).add(1f).mul(SIXTH);
+            FloatVector c3 = u3.mul(SIXTH);
+            FloatVector b = FloatVector.fromArray(S, base, t, m);
+            for (int o = 0, row = tableOff; o < nOut; o++, row += 4 * intervals) {
+                FloatVector acc = FloatVector.fromArray(S, y, o * ys + t, fast);
+                acc = b.fma(FloatVector.broadcast(S, wBase[wBaseOff + o]), acc);
+                acc = c0.fma(q.selectFrom(FloatVector.fromArray(S, table, row)), acc);
+                acc = c1.fma(q.selectFrom(FloatVector.fromArray(S, table, row + intervals)), acc);
+                acc = c2.fma(q.selectFrom(FloatVector.fromArray(S, table, row + 2 * intervals)), acc);
+                acc = c3.fma(q.selectFrom(FloatVector.fromArray(S, table, row + 3 * intervals)), acc);
+                acc.intoArray(y, o * ys + t, fast);
             }
         }
+        return slow;
+    }
+
+    private static final float SIXTH = 1f / 6;
+
+    private static final float ROUND = 12582912f;             // 1.5 * 2^23: adding it rounds to a whole number
+
+    /**
+     * The span guess {@code (int) ((x - x0) * invStep) - firstSpan}, clamped into [0, last], as whole
+     * floats (NaN lanes give 0). A lane whose guess is wrong fails the knot check after, so the
+     * clamping cannot mislead; it only keeps the permutation's indices in range.
+     */
+    private static FloatVector span(FloatVector x, float x0, float invStep, int firstSpan, float last) {
+        FloatVector p = x.sub(x0).mul(invStep);
+        p = p.blend(0f, p.test(VectorOperators.IS_NAN)).max(0f).min(last + firstSpan);
+        FloatVector r = p.add(ROUND).sub(ROUND);                       // p rounded to the nearest whole number
+        return r.sub(1f, r.compare(VectorOperators.GT, p)).sub(firstSpan).max(0f);   // floor, then the span index
+    }
+
+    /** Appends the sample indices t + lane of the lanes set in {@code rest}; returns the new count. */
+    private static int outliers(VectorMask<Float> rest, int t, int[] outliers, int count) {
+        for (long bits = rest.toLong(); bits != 0; bits &= bits - 1) outliers[count++] = t + Long.numberOfTrailingZeros(bits);
+        return count;
+    }
+
+    /** {@link #cubicUniform} for grids of more spans than a vector has lanes: knots and weights gathered by span. */
+    private static int cubicUniformGathered(float[] x, float[] base, int n, float[] knots, int intervals, float x0, float invStep,
+                                            int firstSpan, float[] wBase, int wBaseOff, float[] table, int tableOff, int nOut,
+                                            float[] y, int ys, int[] outliers) {
+        int[] spans = new int[S.length()];
+        float last = intervals - 1;
+        int slow = 0;
+        for (int t = 0; t < n; t += S.length()) {
+            VectorMask<Float> m = S.indexInRange(t, n);
+            FloatVector xv = FloatVector.fromArray(S, x, t, m);
+            ((IntVector) span(xv, x0, invStep, firstSpan, last).convertShape(VectorOperators.F2I, SI, 0)).intoArray(spans, 0);
+            FloatVector left = FloatVector.fromArray(S, knots, 0, spans, 0);
+            VectorMask<Float> fast = m.and(left.compare(VectorOperators.LE, xv))
+                    .and(xv.compare(VectorOperators.LT, FloatVector.fromArray(S, knots, 1, spans, 0)));
+            slow = outliers(m.andNot(fast), t, outliers, slow);
+            if (!fast.anyTrue()) continue;
+            FloatVector u = xv.sub(left).mul(invStep);
+            FloatVector v = FloatVector.broadcast(S, 1f).sub(u), u2 = u.mul(u), u3 = u2.mul(u);
+            FloatVector c0 = v.mul(v).mul(v).mul(SIXTH);
+            FloatVector c1 = u3.mul(3f).sub(u2.mul(6f)).add(4f).mul(SIXTH);
+            FloatVector c2 = u3.mul(-3f).add(u2.mul(3f)).add(u.mul(3f)).add(1f).mul(SIXTH);
+            FloatVector c3 = u3.mul(SIXTH);
+            FloatVector b = FloatVector.fromArray(S, base, t, m);
+            for (int o = 0, row = tableOff; o < nOut; o++, row += 4 * intervals) {
+                FloatVector acc = FloatVector.fromArray(S, y, o * ys + t, fast);
+                acc = b.fma(FloatVector.broadcast(S, wBase[wBaseOff + o]), acc);
+                acc = c0.fma(FloatVector.fromArray(S, table, row, spans, 0), acc);
+                acc = c1.fma(FloatVector.fromArray(S, table, row + intervals, spans, 0), acc);
+                acc = c2.fma(FloatVector.fromArray(S, table, row + 2 * intervals, spans, 0), acc);
+                acc = c3.fma(FloatVector.fromArray(S, table, row + 3 * intervals, spans, 0), acc);
+                acc.intoArray(y, o * ys + t, fast);
+            }
+        }
+        return slow;
     }
 
     @Override
     public void silu(float[] x, int xOff, float[] out, int outOff, int n) {
+        // PanamaKernels.exp, not the lane-wise EXP: that one's intrinsic and Java fallback differ in
+        // the last bit, so a row's SiLU would change when the JIT compiles this loop.
         for (int i = 0; i < n; i += S.length()) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
-            FloatVector e = v.neg().lanewise(VectorOperators.EXP).add(1f);
-            v.div(e).intoArray(out, outOff + i, m);
+            v.div(PanamaKernels.exp(v.neg()).add(1f)).intoArray(out, outOff + i, m);
         }
     }
 }

@@ -16,28 +16,28 @@ public final class ScalarSplineKernels implements SplineKernels {
     }
 
     @Override
-    public void cubicWeights(float[] x, float[] left, float invStep, int n, float[] c0, float[] c1, float[] c2, float[] c3) {
+    public int cubicUniform(float[] x, float[] base, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
+                            float[] wBase, int wBaseOff, float[] table, int tableOff, int nOut, float[] y, int ys, int[] outliers) {
+        int slow = 0;
         for (int t = 0; t < n; t++) {
-            float u = (x[t] - left[t]) * invStep, v = 1f - u, u2 = u * u, u3 = u2 * u;
-            c0[t] = v * v * v * (1f / 6);
-            c1[t] = (3 * u3 - 6 * u2 + 4) * (1f / 6);
-            c2[t] = (-3 * u3 + 3 * u2 + 3 * u + 1) * (1f / 6);
-            c3[t] = u3 * (1f / 6);
-        }
-    }
-
-    @Override
-    public void accumulateLanes(float[] w, int baseOff, int stride, int[] row, float[] base,
-                                float[] c0, float[] c1, float[] c2, float[] c3, int n, int nOut, float[] y, int ys) {
-        for (int o = 0; o < nOut; o++)
-            for (int t = 0; t < n; t++) {
-                int r = row[t] + o;
-                float acc = Math.fma(base[t], w[baseOff + o], y[o * ys + t]);
-                acc = Math.fma(c0[t], w[r], acc);
-                acc = Math.fma(c1[t], w[r + stride], acc);
-                acc = Math.fma(c2[t], w[r + 2 * stride], acc);
-                y[o * ys + t] = Math.fma(c3[t], w[r + 3 * stride], acc);
+            float xt = x[t];
+            int q = Math.min(Math.max((int) ((xt - x0) * invStep) - firstSpan, 0), intervals - 1);
+            if (!(knots[q] <= xt && xt < knots[q + 1])) { outliers[slow++] = t; continue; }
+            float u = (xt - knots[q]) * invStep, v = 1f - u, u2 = u * u, u3 = u2 * u;
+            float c0 = v * v * v * (1f / 6);
+            float c1 = (3 * u3 - 6 * u2 + 4) * (1f / 6);
+            float c2 = (-3 * u3 + 3 * u2 + 3 * u + 1) * (1f / 6);
+            float c3 = u3 * (1f / 6);
+            for (int o = 0; o < nOut; o++) {
+                int r = tableOff + 4 * o * intervals + q;
+                float acc = Math.fma(base[t], wBase[wBaseOff + o], y[o * ys + t]);
+                acc = Math.fma(c0, table[r], acc);
+                acc = Math.fma(c1, table[r + intervals], acc);
+                acc = Math.fma(c2, table[r + 2 * intervals], acc);
+                y[o * ys + t] = Math.fma(c3, table[r + 3 * intervals], acc);
             }
+        }
+        return slow;
     }
 
     @Override

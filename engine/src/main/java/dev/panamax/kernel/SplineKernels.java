@@ -27,27 +27,35 @@ public interface SplineKernels {
                     float[] y, int yOff);
 
     /**
-     * The four non-zero cubic B-spline bases on a uniform grid for n samples at once (vector lanes
-     * over the batch): with {@code u = (x[t] - left[t]) * invStep}, the position of sample t in its
-     * span whose left knot is {@code left[t]}, and {@code v = 1 - u},
-     * {@code c0 = v³/6, c1 = (3u³ - 6u² + 4)/6, c2 = (-3u³ + 3u² + 3u + 1)/6, c3 = u³/6}, each
-     * evaluated with exactly the operations of the per-sample closed form in {@code Knots.weights}
-     * (no fused multiply-adds), so the results are bit-identical to it.
+     * One input of a layer on a uniform cubic grid (k = 3), for n samples in vector lanes: the
+     * narrow layers' local path, where a pass over a handful of outputs is too short to vectorise.
+     *
+     * <p>The grid's interior spans are numbered q = 0 .. intervals - 1, span q running from
+     * {@code knots[q]} to {@code knots[q + 1]} (the knots inside the grid range, those of pykan's
+     * spans k .. G + k - 1). For sample t, with {@code u = (x[t] - knots[q]) * invStep}, the span is
+     * guessed as {@code (int) ((x[t] - x0) * invStep) - firstSpan} and accepted only when
+     * {@code knots[q] <= x[t] < knots[q + 1]}; then, for every output {@code o < nOut}, on the
+     * transposed accumulator {@code y[o * ys + t]}, the fused chain of {@link #accumulate}:
+     * {@code base[t] * wBase[wBaseOff + o]}, then {@code cj * table[tableOff + (4 * o + j) * intervals + q]}
+     * for j = 0..3, where c0..c3 are the closed-form cubic bases
+     * {@code v³/6, (3u³ - 6u² + 4)/6, (-3u³ + 3u² + 3u + 1)/6, u³/6} ({@code v = 1 - u}) computed
+     * with exactly the operations of {@code Knots.weights} (no fusing). So an accepted sample gets
+     * the same floats as the per-sample path.
+     *
+     * <p>Samples in no interior span (outside the grid range, NaN, infinite, or on a knot where the
+     * arithmetic guess is one off) are left untouched; their indices t are written to
+     * {@code outliers} (n ints) and their count returned, for the caller's per-sample path.
+     * {@code table} must hold 16 floats past its last row (a whole vector is read from any row).
      */
-    void cubicWeights(float[] x, float[] left, float invStep, int n, float[] c0, float[] c1, float[] c2, float[] c3);
+    int cubicUniform(float[] x, float[] base, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
+                     float[] wBase, int wBaseOff, float[] table, int tableOff, int nOut, float[] y, int ys, int[] outliers);
 
     /**
-     * {@link #accumulate} for n samples at once with k = 3, vector lanes over the samples (narrow
-     * layers, where a pass over a handful of outputs is too short to vectorise). For each output
-     * {@code o < nOut} and sample {@code t < n}, on the transposed accumulator
-     * {@code y[o * ys + t]}: the fused chain {@code base[t] * w[baseOff + o]}, then
-     * {@code cj[t] * w[row[t] + j * stride + o]} for j = 0..3, the spline rows gathered by each
-     * sample's span. Same operations in the same order as {@code accumulate}: bit-identical to it.
+     * {@code out[outOff + i] = x / (1 + exp(-x))} for i &lt; n (SiLU, the default base function).
+     * The vector implementation uses an exponential built from lane-wise operations, so a value
+     * gets the same bits whether the JIT has compiled the kernel yet or not (KAN rows must not
+     * depend on the batch they are in); the scalar twin uses Math.exp (equal within 2 ulp).
      */
-    void accumulateLanes(float[] w, int baseOff, int stride, int[] row, float[] base,
-                         float[] c0, float[] c1, float[] c2, float[] c3, int n, int nOut, float[] y, int ys);
-
-    /** {@code out[outOff + i] = x / (1 + exp(-x))} for i &lt; n (SiLU, the default base function). */
     void silu(float[] x, int xOff, float[] out, int outOff, int n);
 
     /** The Vector API implementation when the incubator module is present, else the scalar twin. */

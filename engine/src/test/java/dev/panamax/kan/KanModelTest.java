@@ -166,6 +166,35 @@ class KanModelTest {
     }
 
     @Test
+    void narrowLayersInVectorLanesGiveTheSameFloatsAsOneSampleAtATime() {
+        // Uniform cubic grids, outputs <= 8: the bases in vector lanes across the batch. Inputs on the
+        // knots themselves, beyond the grid and non-finite must come out as the per-sample path has them.
+        float[][] x = inputs(600, 3, 21);
+        for (int r = 0; r < x.length; r += 5) x[r][r % 3] = -1f + 0.4f * (r % 9 - 2);     // knots of G = 5 (and beyond)
+        for (BaseFunction base : BaseFunction.values()) {
+            var layers = List.of(TestKans.layer(3, 6, 5, 3, base, 31), TestKans.layer(6, 2, 5, 3, base, 32));
+            float[][] perSample, lanes;
+            System.setProperty("panamax.kan.path", "local");
+            try {
+                System.setProperty("panamax.kan.bases", "sample");
+                try (KanModel m = new KanModel(layers, "t", null)) { perSample = m.predict(x); }
+                System.setProperty("panamax.kan.bases", "batch");
+                try (KanModel m = new KanModel(layers, "t", null)) {
+                    lanes = m.predict(x);
+                    for (int r = 0; r < x.length; r += 23) assertArrayEquals(lanes[r], m.predict(new float[][] {x[r]})[0], base + " row " + r + " alone");
+                    assertMatchesReference(m, java.util.Arrays.copyOf(x, 120), base + " lanes");
+                }
+                for (int r = 0; r < x.length; r++) assertArrayEquals(perSample[r], lanes[r], base + " row " + r + " " + java.util.Arrays.toString(x[r]));
+                if (base == BaseFunction.IDENTITY)      // the scalar twin of the lane kernel, through a whole network
+                    try (KanModel s = new KanModel(layers, "t", null, SplineKernels.scalar())) { assertArrayEquals(lanes, s.predict(x)); }
+            } finally {
+                System.clearProperty("panamax.kan.path");
+                System.clearProperty("panamax.kan.bases");
+            }
+        }
+    }
+
+    @Test
     void memorySegmentBatchesAndWrongWidths() {
         try (KanModel m = TestKans.model(5, 3, 2, 3, 2); Arena arena = Arena.ofConfined()) {
             float[][] x = {{0.1f, 0.2f}, {-0.5f, 0.7f}, {0.9f, -0.9f}};

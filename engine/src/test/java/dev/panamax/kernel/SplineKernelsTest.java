@@ -30,52 +30,90 @@ class SplineKernelsTest {
             }
     }
 
-    @Test
-    void cubicWeightsAreBitIdenticalToTheScalarTwinAndSumToOne() {
-        SplittableRandom rnd = new SplittableRandom(11);
-        for (int n : new int[] {1, 3, 7, 8, 9, 15, 16, 17, 33, 64, 100}) {
-            float[] x = new float[n], left = new float[n];
-            for (int t = 0; t < n; t++) {
-                left[t] = (float) (rnd.nextInt(-5, 5) * 0.4);
-                x[t] = left[t] + (float) (0.4 * rnd.nextDouble());
-            }
-            float[][] a = new float[4][n], b = new float[4][n];
-            panama.cubicWeights(x, left, 2.5f, n, a[0], a[1], a[2], a[3]);
-            scalar.cubicWeights(x, left, 2.5f, n, b[0], b[1], b[2], b[3]);
-            for (int j = 0; j < 4; j++) assertArrayEquals(b[j], a[j], "n=" + n + " basis " + j);
-            for (int t = 0; t < n; t++)     // cubic B-splines form a partition of unity
-                assertEquals(1f, a[0][t] + a[1][t] + a[2][t] + a[3][t], 1e-5f, "n=" + n + " t=" + t);
-        }
+    /** Uniform knots -1 - 3h .. 1 + 3h (G intervals inside [-1, 1], cubic), as a KAN layer has them. */
+    static float[] uniformKnots(int g) {
+        float[] t = new float[g + 7];
+        for (int m = 0; m < t.length; m++) t[m] = -1f + (m - 3) * (2f / g);
+        return t;
+    }
+
+    /** Inputs over and beyond the grid, exactly on knots, NaN and infinities among them. */
+    static float[] awkwardInputs(int n, float[] knots, SplittableRandom rnd) {
+        float[] x = new float[n];
+        for (int t = 0; t < n; t++)
+            x[t] = switch (rnd.nextInt(12)) {
+                case 0 -> knots[rnd.nextInt(knots.length)];
+                case 1 -> (float) rnd.nextDouble(-4, 4);
+                case 2 -> new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e30f, -1e30f}[rnd.nextInt(5)];
+                default -> (float) rnd.nextDouble(-1, 1);
+            };
+        return x;
     }
 
     @Test
-    void accumulateLanesIsBitIdenticalToTheScalarTwinAndToAccumulate() {
-        SplittableRandom rnd = new SplittableRandom(13);
-        int stride = 7, rows = 9;
-        float[] w = new float[rows * stride];
-        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-2, 2);
-        for (int n : new int[] {1, 3, 8, 9, 17, 64})
-            for (int nOut : new int[] {1, 5, 7}) {
-                int[] row = new int[n];
-                float[] base = new float[n], y = new float[nOut * n];
-                float[][] c = new float[4][n];
-                for (int t = 0; t < n; t++) {
-                    row[t] = (1 + rnd.nextInt(rows - 4)) * stride;
-                    base[t] = (float) rnd.nextDouble(-1, 1);
-                    for (int j = 0; j < 4; j++) c[j][t] = (float) rnd.nextDouble();
+    void cubicUniformIsBitIdenticalToTheScalarTwinAndLeavesTheSameOutliers() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int g : new int[] {1, 5, 16, 20})             // up to a vector of spans (permuted) and more (gathered)
+            for (int n : new int[] {1, 3, 15, 16, 17, 33, 100, 256})
+                for (int nOut : new int[] {1, 5, 8}) {
+                    float[] knots = uniformKnots(g), interior = java.util.Arrays.copyOfRange(knots, 3, 4 + g);
+                    float invStep = 1f / ((knots[knots.length - 1] - knots[0]) / (knots.length - 1));
+                    float[] x = awkwardInputs(n, knots, rnd), base = new float[n];
+                    for (int t = 0; t < n; t++) base[t] = (float) rnd.nextDouble(-1, 1);
+                    float[] wBase = new float[nOut + 2], table = new float[4 * g * nOut + 2 + 16];
+                    for (int i = 0; i < wBase.length; i++) wBase[i] = (float) rnd.nextDouble(-2, 2);
+                    for (int i = 0; i < table.length; i++) table[i] = (float) rnd.nextDouble(-2, 2);
+                    int ys = n + 1;
+                    float[] y = new float[nOut * ys];
+                    for (int i = 0; i < y.length; i++) y[i] = (float) rnd.nextDouble(-1, 1);
+                    float[] a = y.clone(), b = y.clone();
+                    int[] slowA = new int[n], slowB = new int[n];
+                    int ca = panama.cubicUniform(x, base, n, interior, g, knots[0], invStep, 3, wBase, 2, table, 2, nOut, a, ys, slowA);
+                    int cb = scalar.cubicUniform(x, base, n, interior, g, knots[0], invStep, 3, wBase, 2, table, 2, nOut, b, ys, slowB);
+                    String where = "G=" + g + " n=" + n + " nOut=" + nOut;
+                    assertArrayEquals(b, a, where);
+                    assertArrayEquals(java.util.Arrays.copyOf(slowB, cb), java.util.Arrays.copyOf(slowA, ca), where);
+                    boolean[] slow = new boolean[n];
+                    for (int e = 0; e < ca; e++) slow[slowA[e]] = true;
+                    for (int t = 0; t < n; t++) {
+                        boolean inside = x[t] >= interior[0] && x[t] < interior[g];
+                        assertEquals(!inside, slow[t], where + " x=" + x[t] + " is an outlier exactly when outside the interior");
+                        for (int o = 0; o < nOut; o++)
+                            if (slow[t]) assertEquals(y[o * ys + t], a[o * ys + t], where + ": an outlier is left untouched");
+                    }
+                    for (int o = 0; o < nOut; o++) assertEquals(y[o * ys + n], a[o * ys + n], where + ": past n untouched");
                 }
-                for (int i = 0; i < y.length; i++) y[i] = (float) rnd.nextDouble(-1, 1);
-                float[] a = y.clone(), b = y.clone();
-                panama.accumulateLanes(w, 0, stride, row, base, c[0], c[1], c[2], c[3], n, nOut, a, n);
-                scalar.accumulateLanes(w, 0, stride, row, base, c[0], c[1], c[2], c[3], n, nOut, b, n);
-                assertArrayEquals(b, a, "n=" + n + " nOut=" + nOut);
-                for (int t = 0; t < n; t++) {          // one sample through accumulate gives the same floats
-                    float[] one = new float[nOut];
-                    for (int o = 0; o < nOut; o++) one[o] = y[o * n + t];
-                    scalar.accumulate(w, 0, base[t], row[t], stride, new float[] {c[0][t], c[1][t], c[2][t], c[3][t]}, 4, nOut, one, 0);
-                    for (int o = 0; o < nOut; o++) assertEquals(one[o], a[o * n + t], "n=" + n + " t=" + t + " o=" + o);
-                }
+    }
+
+    @Test
+    void cubicUniformIsAccumulateWithTheClosedFormBases() {
+        // The contract: an accepted sample gets accumulate's chain with the closed-form cubic bases.
+        SplittableRandom rnd = new SplittableRandom(12);
+        int g = 5, nOut = 3, n = 40;
+        float[] knots = uniformKnots(g), interior = java.util.Arrays.copyOfRange(knots, 3, 4 + g);
+        float h = 2f / g, invStep = 1f / h;
+        float[] x = new float[n], base = new float[n];
+        for (int t = 0; t < n; t++) { x[t] = (float) rnd.nextDouble(-1, 1); base[t] = (float) rnd.nextDouble(-1, 1); }
+        float[] wBase = new float[nOut], table = new float[4 * g * nOut + 16];
+        for (int i = 0; i < nOut; i++) wBase[i] = (float) rnd.nextDouble(-2, 2);
+        for (int i = 0; i < table.length; i++) table[i] = (float) rnd.nextDouble(-2, 2);
+        float[] y = new float[nOut * n];
+        assertEquals(0, panama.cubicUniform(x, base, n, interior, g, knots[0], invStep, 3, wBase, 0, table, 0, nOut, y, n, new int[n]));
+        for (int t = 0; t < n; t++) {
+            int q = 0;
+            while (!(x[t] < interior[q + 1])) q++;
+            float u = (x[t] - interior[q]) * invStep, v = 1f - u, u2 = u * u, u3 = u2 * u;
+            float[] c = {v * v * v * (1f / 6), (3 * u3 - 6 * u2 + 4) * (1f / 6), (-3 * u3 + 3 * u2 + 3 * u + 1) * (1f / 6), u3 * (1f / 6)};
+            assertEquals(1f, c[0] + c[1] + c[2] + c[3], 1e-5f, "partition of unity");
+            float[] w = new float[nOut * 5];     // accumulate's layout: a base row, then four spline rows
+            for (int o = 0; o < nOut; o++) {
+                w[o] = wBase[o];
+                for (int j = 0; j < 4; j++) w[(1 + j) * nOut + o] = table[(4 * o + j) * g + q];
             }
+            float[] one = new float[nOut];
+            scalar.accumulate(w, 0, base[t], nOut, nOut, c, 4, nOut, one, 0);
+            for (int o = 0; o < nOut; o++) assertEquals(one[o], y[o * n + t], "t=" + t + " o=" + o);
+        }
     }
 
     @Test
@@ -90,19 +128,23 @@ class SplineKernelsTest {
     }
 
     @Test
-    void siluAgreesWithTheScalarTwin() {
+    void siluAgreesWithTheScalarTwinAndIsTheDeterministicExponentialLaneByLane() {
         SplittableRandom rnd = new SplittableRandom(3);
         for (int n : new int[] {1, 5, 16, 17, 40}) {
             float[] x = new float[n + 2];
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-30, 30);
             x[1] = 0f;
+            if (n > 4) { x[2] = -100f; x[3] = 100f; x[4] = Float.NaN; }
             float[] a = new float[n + 2], b = new float[n + 2];
             panama.silu(x, 1, a, 1, n);
             scalar.silu(x, 1, b, 1, n);
             for (int i = 1; i <= n; i++) {
+                if (Float.isNaN(x[i])) { assertTrue(Float.isNaN(a[i]) && Float.isNaN(b[i])); continue; }
                 double exact = x[i] / (1 + Math.exp(-x[i]));
                 assertEquals(exact, b[i], 1e-6 * Math.abs(exact) + 1e-30, "scalar at " + x[i]);
                 assertEquals(exact, a[i], 4e-7 * Math.abs(exact) + 1e-30, "panama at " + x[i]);
+                // the same bits as the scalar form of the kernels' own exponential, so JIT state cannot change them
+                assertEquals(x[i] / (PanamaKernels.exp(-x[i]) + 1f), a[i], "panama at " + x[i]);
             }
             assertEquals(0f, a[0]);
             assertEquals(0f, a[n + 1]);
