@@ -20,7 +20,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -52,20 +54,23 @@ public final class KanBench implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (!(seconds > 0 && seconds <= 3600)) throw new IllegalArgumentException("--seconds must lie in (0, 3600], is " + seconds);
         List<Row> rows = new ArrayList<>();
+        Map<String, Pair> pairs = new HashMap<>();
         warmUp();
         for (Spec spec : SPECS) {
             try (KanModel kan = kan(spec, 1)) {
                 Mlp mlp = Mlp.withParameters(spec.widths(), kanParameters(spec), 2);
                 for (int batch : BATCHES) {
                     float[] x = inputs(batch, spec.widths()[0]);
-                    rows.add(new Row(spec.name(), batch, "panamax", measure(() -> kan.forward(x, batch), batch)));
-                    rows.add(new Row(spec.name(), batch, "panamax-mlp", measure(() -> mlp.forward(x, batch), batch)));
+                    Pair p = measurePair(() -> kan.forward(x, batch), () -> mlp.forward(x, batch), batch);
+                    rows.add(new Row(spec.name(), batch, "panamax", p.kan()));
+                    rows.add(new Row(spec.name(), batch, "panamax-mlp", p.mlp()));
+                    if (batch == 4096) pairs.put(spec.name(), p);
                     if (!json) System.err.printf(Locale.ROOT, "  measured %s batch %d (paths %s)%n", spec.name(), batch, kan.paths(batch));
                 }
             }
         }
         String torchNote = noTorch ? "skipped (--no-torch)" : torch(rows);
-        report(rows, torchNote);
+        report(rows, pairs, torchNote);
         return 0;
     }
 
@@ -118,17 +123,46 @@ public final class KanBench implements Callable<Integer> {
         return x;
     }
 
-    /** Samples per second: a warm-up, then as many calls as fit in {@link #seconds} (at least three). */
-    double measure(Runnable call, int batch) {
+    static final int ROUNDS = 10;
+
+    /**
+     * The KAN's and the MLP's samples per second and their time ratio, KAN / MLP. On a shared machine
+     * the load changes from second to second, so the two are measured in turns: after a warm-up,
+     * {@link #ROUNDS} rounds each time both for {@code seconds / ROUNDS} (which goes first
+     * alternates), each round gives one time ratio, and the ratio reported is their median (min and
+     * max beside it). Samples per second are over all rounds.
+     */
+    record Pair(double kan, double mlp, double ratio, double ratioMin, double ratioMax) {}
+
+    Pair measurePair(Runnable kan, Runnable mlp, int batch) {
         long warmEnd = System.nanoTime() + (long) (seconds * 0.4e9);
-        do call.run(); while (System.nanoTime() < warmEnd);
+        do { kan.run(); mlp.run(); } while (System.nanoTime() < warmEnd);
+        long slice = (long) (seconds * 1e9 / ROUNDS);
+        double[] ratios = new double[ROUNDS];
+        long[] kanTotal = new long[2], mlpTotal = new long[2];     // {nanoseconds, calls}
+        for (int r = 0; r < ROUNDS; r++) {
+            double kanCall, mlpCall;
+            if (r % 2 == 0) { kanCall = slice(kan, slice, kanTotal); mlpCall = slice(mlp, slice, mlpTotal); }
+            else { mlpCall = slice(mlp, slice, mlpTotal); kanCall = slice(kan, slice, kanTotal); }
+            ratios[r] = kanCall / mlpCall;
+        }
+        Arrays.sort(ratios);
+        double median = (ratios[(ROUNDS - 1) / 2] + ratios[ROUNDS / 2]) / 2;
+        return new Pair(kanTotal[1] * (double) batch / (kanTotal[0] / 1e9), mlpTotal[1] * (double) batch / (mlpTotal[0] / 1e9),
+                median, ratios[0], ratios[ROUNDS - 1]);
+    }
+
+    /** Calls {@code call} for about {@code nanos} (at least once); adds to total; returns nanoseconds per call. */
+    private static double slice(Runnable call, long nanos, long[] total) {
         long start = System.nanoTime(), runs = 0, elapsed;
         do {
             call.run();
             runs++;
             elapsed = System.nanoTime() - start;
-        } while (elapsed < seconds * 1e9 || runs < 3);
-        return runs * (double) batch / (elapsed / 1e9);
+        } while (elapsed < nanos);
+        total[0] += elapsed;
+        total[1] += runs;
+        return elapsed / (double) runs;
     }
 
     /** An MLP [in, H, ..., H, out] with SiLU between layers, H chosen for a given parameter count; GEMMs through {@link Gemm}. */
@@ -215,7 +249,7 @@ public final class KanBench implements Callable<Integer> {
                 .mapToDouble(Row::samplesPerSecond).findFirst().orElse(Double.NaN);
     }
 
-    void report(List<Row> rows, String torchNote) throws Exception {
+    void report(List<Row> rows, Map<String, Pair> pairs, String torchNote) throws Exception {
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("machine", Runtime.getRuntime().availableProcessors() + " cores, kernels " + KernelProvider.kernels().name()
                 + ", oneDNN " + (Gemm.dnnlAvailable() ? "yes" : "no"));
@@ -229,7 +263,10 @@ public final class KanBench implements Callable<Integer> {
             o.put("mlp_parameters", Mlp.withParameters(s.widths(), kanParameters(s), 2).parameterCount());
             o.put("kan_parameters", kanParameters(s));
             for (int b : new int[] {1, 4096}) o.put("vs_torch_batch_" + b, find(rows, s.name(), b, "panamax") / find(rows, s.name(), b, "torch"));
-            o.put("kan_time_over_mlp_time_4096", find(rows, s.name(), 4096, "panamax-mlp") / find(rows, s.name(), 4096, "panamax"));
+            Pair p = pairs.get(s.name());
+            o.put("kan_time_over_mlp_time_4096", p.ratio());      // the median over interleaved rounds
+            o.putArray("kan_time_over_mlp_time_4096_range").add(p.ratioMin()).add(p.ratioMax());
+            o.put("kan_time_over_mlp_time_rounds", ROUNDS);
         }
         if (json) {
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
@@ -240,9 +277,11 @@ public final class KanBench implements Callable<Integer> {
         for (Row r : rows) System.out.printf(Locale.ROOT, "%-22s %6d  %-12s %16.0f%n", r.model(), r.batch(), r.impl(), r.samplesPerSecond());
         System.out.println();
         System.out.println("targets: >= 50x torch at batch 1, >= 10x at batch 4096, KAN time <= 1.5x MLP time at 4096");
+        System.out.println("(KAN/MLP: median of " + ROUNDS + " interleaved rounds, min-max in brackets)");
         for (var o : ratios)
-            System.out.printf(Locale.ROOT, "%-22s vs torch b1 %7.1fx   b4096 %6.1fx   KAN/MLP time at 4096 %.2f  (MLP %d params, KAN %d)%n",
+            System.out.printf(Locale.ROOT, "%-22s vs torch b1 %7.1fx   b4096 %6.1fx   KAN/MLP time at 4096 %.2f (%.2f-%.2f)  (MLP %d params, KAN %d)%n",
                     o.get("model").asText(), o.get("vs_torch_batch_1").asDouble(), o.get("vs_torch_batch_4096").asDouble(),
-                    o.get("kan_time_over_mlp_time_4096").asDouble(), o.get("mlp_parameters").asLong(), o.get("kan_parameters").asLong());
+                    o.get("kan_time_over_mlp_time_4096").asDouble(), o.get("kan_time_over_mlp_time_4096_range").get(0).asDouble(),
+                    o.get("kan_time_over_mlp_time_4096_range").get(1).asDouble(), o.get("mlp_parameters").asLong(), o.get("kan_parameters").asLong());
     }
 }
