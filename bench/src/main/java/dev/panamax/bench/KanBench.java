@@ -74,17 +74,35 @@ public final class KanBench implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs every model at every batch size briefly first, so the JIT has compiled the kernels before any timing. */
+    /**
+     * Runs every model at every batch size first, so the JIT has compiled the kernels before any
+     * timing: each until its time per call has stopped improving (at least 150 ms, at most 5 s). A
+     * fixed time was not enough on a busy machine, where the compiler threads wait for a core and
+     * the Vector API code runs interpreted, a hundred times slower, for seconds.
+     */
     void warmUp() {
         for (Spec spec : SPECS)
             try (KanModel kan = kan(spec, 1)) {
                 Mlp mlp = Mlp.withParameters(spec.widths(), kanParameters(spec), 2);
                 for (int batch : BATCHES) {
                     float[] x = inputs(batch, spec.widths()[0]);
-                    long end = System.nanoTime() + 150_000_000L;
-                    do { kan.forward(x, batch); mlp.forward(x, batch); } while (System.nanoTime() < end);
+                    untilSteady(() -> { kan.forward(x, batch); mlp.forward(x, batch); });
                 }
             }
+    }
+
+    /** Calls {@code call} in 50 ms chunks until three chunks in a row are not 5% faster per call than the best before (150 ms to 5 s). */
+    static void untilSteady(Runnable call) {
+        long start = System.nanoTime();
+        double best = Double.MAX_VALUE;
+        int stale = 0;
+        while (stale < 3 && System.nanoTime() - start < 5_000_000_000L) {
+            long t0 = System.nanoTime(), runs = 0, elapsed;
+            do { call.run(); runs++; } while ((elapsed = System.nanoTime() - t0) < 50_000_000L);
+            double perCall = elapsed / (double) runs;
+            if (perCall < 0.95 * best) stale = 0; else stale++;
+            best = Math.min(best, perCall);
+        }
     }
 
     /** Parameters as efficient-kan counts them: base weight, G + k spline weights and a scaler per edge. */

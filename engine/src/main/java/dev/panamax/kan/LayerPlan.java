@@ -211,7 +211,7 @@ final class LayerPlan {
      */
     private void lanes(float[] x, int rows, float[] sub, int o0, int o1) {
         int n = o1 - o0, g = layer.gridSize();
-        int tile = Math.clamp(TILE_FLOATS / n, 16, LANES_TILE);
+        int tile = Math.min(Math.clamp(TILE_FLOATS / n, 16, LANES_TILE), (rows + 15) / 16 * 16);   // small batches: small buffers
         float[] xi = new float[tile], bi = new float[tile], yT = new float[n * tile], c = new float[4], scratch = new float[4];
         int[] slow = new int[tile];
         Knots[] knots = layer.knots();
