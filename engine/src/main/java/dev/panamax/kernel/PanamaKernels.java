@@ -100,7 +100,9 @@ final class PanamaKernels implements Kernels {
     /**
      * Output rows [o0, o1) for every activation row. Each tile of 4 weight rows is read from memory
      * once and then, from cache, for every block of activation rows: the weights stream once for
-     * all rows, which is what makes a k-row call cost little more than a 1-row call.
+     * all rows, which is what makes a k-row call cost little more than a 1-row call. One f32 or bf16
+     * row, and two f32 rows, take tiles of 8 weight rows instead (they streamed faster, see each tile);
+     * which tile computes an output element never changes its bits.
      */
     private static void matmulRange(float[] x, int rows, MemorySegment seg, DType dtype, int outDim, int in,
                                     float[] out, int o0, int o1) {
@@ -117,6 +119,8 @@ final class PanamaKernels implements Kernels {
         int o = o0;
         if (rows == 1 && dtype == DType.F32) // the GEMV: eight weight rows at a time, see f32Tile8x1
             for (long rb = rowBytes; o + 8 <= o1; o += 8) f32Tile8x1(seg, o * rb, rb, o, x, in, out, acc);
+        if (rows == 2 && dtype == DType.F32) // two rows (a 1-head MTP verify): eight weight rows too, see f32Tile8x2
+            for (long rb = rowBytes; o + 8 <= o1; o += 8) f32Tile8x2(seg, o * rb, rb, o, x, in, out, outDim, acc);
         if (rows == 1 && bf16)
             for (long rb = rowBytes; o + 8 <= o1; o += 8) bf16Tile8x1(seg, o * rb, rb, o, x, in, out, acc);
         for (; o < o1; o += TILE) {
@@ -640,6 +644,43 @@ final class PanamaKernels implements Kernels {
         finishRows(acc, 1, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, true, x, 0, in, upper, out, 0, o, o + 1, o + 2, o + 3);
         a4.intoArray(acc, 0); a5.intoArray(acc, L); a6.intoArray(acc, 2 * L); a7.intoArray(acc, 3 * L);
         finishRows(acc, 1, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, true, x, 0, in, upper, out, 0, o + 4, o + 5, o + 6, o + 7);
+    }
+
+    /**
+     * Eight f32 weight rows (from byte offset b0, rowBytes apart) times activation rows 0 and 1: 16
+     * accumulators. Two rows through 4×2 tiles took 1.2-1.9× the time of one row through
+     * {@link #f32Tile8x1}, through this tile 0.84-0.99× (interleaved scratch runs on a busy machine,
+     * load 10-12). Same bits per output element as the 4-row tiles.
+     */
+    private static void f32Tile8x2(MemorySegment w, long b0, long rowBytes, int o, float[] x, int in, float[] out, int outDim, float[] acc) {
+        long r = rowBytes;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
+        int upper = F.loopBound(in);
+        for (int i = 0; i < upper; i += L) {
+            long p = b0 + 4L * i;
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, p, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, p + r, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, p + 2 * r, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, p + 3 * r, LE);
+            FloatVector w4 = FloatVector.fromMemorySegment(F, w, p + 4 * r, LE);
+            FloatVector w5 = FloatVector.fromMemorySegment(F, w, p + 5 * r, LE);
+            FloatVector w6 = FloatVector.fromMemorySegment(F, w, p + 6 * r, LE);
+            FloatVector w7 = FloatVector.fromMemorySegment(F, w, p + 7 * r, LE);
+            FloatVector v0 = FloatVector.fromArray(F, x, i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            a04 = w4.fma(v0, a04); a05 = w5.fma(v0, a05); a06 = w6.fma(v0, a06); a07 = w7.fma(v0, a07);
+            FloatVector v1 = FloatVector.fromArray(F, x, in + i);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+            a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
+        }
+        // finishRows takes two rows of four accumulators each: weight rows 0-3 first, then 4-7.
+        a00.intoArray(acc, 0); a01.intoArray(acc, L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+        a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
+        finishRows(acc, 2, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, false, x, 0, in, upper, out, outDim, o, o + 1, o + 2, o + 3);
+        a04.intoArray(acc, 0); a05.intoArray(acc, L); a06.intoArray(acc, 2 * L); a07.intoArray(acc, 3 * L);
+        a14.intoArray(acc, 4 * L); a15.intoArray(acc, 5 * L); a16.intoArray(acc, 6 * L); a17.intoArray(acc, 7 * L);
+        finishRows(acc, 2, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, false, x, 0, in, upper, out, outDim, o + 4, o + 5, o + 6, o + 7);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */

@@ -125,7 +125,7 @@ class PanamaKernelsTest {
         System.arraycopy(x, 0, x4, 2 * 37, 37); // row 2 of the 4-row call is the 1-row call's row
         PANAMA.matmul(x4, 4, w, first4);
         assertArrayEquals(first, Arrays.copyOfRange(first4, 2 * 9, 3 * 9), 0f, "row 2 of 4 against the same row alone");
-        // f32 weights: the 1-row call takes the 8-row GEMV tile, the 4-row call the 4×4 tiles.
+        // f32 weights: the 1-row call takes the 8×1 GEMV tile, 2 rows the 8×2 tile, the 4-row call the 4×4 tiles.
         Tensor w32 = weight(rnd, DType.F32, 9, 53);
         float[] y = random(rnd, 53), y4 = random(rnd, 4 * 53), firstF = new float[9], firstF4 = new float[4 * 9];
         System.arraycopy(y, 0, y4, 53, 53);
@@ -148,6 +148,9 @@ class PanamaKernelsTest {
             PANAMA.matmul(y4, 4, w32, outF4);
             assertArrayEquals(firstF, outF, 0f, "f32 matmul, iteration " + it);
             assertArrayEquals(firstF4, outF4, 0f, "f32 4-row matmul, iteration " + it);
+            float[] outF2 = new float[2 * 9]; // rows 0-1 of the 4, through the 8×2 tile
+            PANAMA.matmul(Arrays.copyOf(y4, 2 * 53), 2, w32, outF2);
+            assertArrayEquals(Arrays.copyOf(firstF4, 2 * 9), outF2, 0f, "f32 2-row matmul, iteration " + it);
             float[] soft = logits.clone();
             PANAMA.softmax(soft, 0, soft.length);
             assertArrayEquals(soft0, soft, 0f, "softmax, iteration " + it);
