@@ -548,17 +548,119 @@ final class PanamaKernels implements Kernels {
         return scores;
     }
 
-    /** Query row r, head h: scores against positions 0 .. startPos + r, softmax, weighted sum of values. */
+    /**
+     * Query row r, head h: scores against positions 0 .. startPos + r, softmax, weighted sum of values.
+     *
+     * <p>Each score is exactly {@link #dotUnchecked}'s, four positions at a time so that their lane
+     * sums share one transposing tree ({@link #scores4}); the weighted sum keeps up to four vectors of
+     * the output in registers over all positions instead of adding into memory position by position.
+     * Both give the same bits as one dot product and one axpy per position: the same operations on
+     * every element, in the same order.
+     */
     private static void attendOne(float[] q, int r, int h, float[] kCache, float[] vCache, int startPos,
                                   int heads, int kvHeads, int headDim, float[] out, float[] scores) {
         int len = startPos + r + 1;
         int kvDim = kvHeads * headDim, kvo = (h / (heads / kvHeads)) * headDim;
         int qo = (r * heads + h) * headDim;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        for (int t = 0; t < len; t++) scores[t] = dotUnchecked(q, qo, kCache, t * kvDim + kvo, headDim) * scale;
+        int t = 0;
+        for (; t + 4 <= len; t += 4) scores4(q, qo, kCache, t * kvDim + kvo, kvDim, headDim, scale, scores, t);
+        for (; t < len; t++) scores[t] = dotUnchecked(q, qo, kCache, t * kvDim + kvo, headDim) * scale;
         softmaxUnchecked(scores, 0, len);
-        Arrays.fill(out, qo, qo + headDim, 0f);
-        for (int t = 0; t < len; t++) axpyUnchecked(scores[t], vCache, t * kvDim + kvo, out, qo, headDim);
+        weightedSum(scores, len, vCache, kvDim, kvo, headDim, out, qo);
+    }
+
+    /**
+     * scores[t0 .. t0+3] = scale · (q · k_t) for the four keys at kOff, kOff + stride, ...: each dot
+     * product accumulated exactly as in {@link #dotUnchecked}, and the four lane sums taken together
+     * by the tree of {@link #finishRows}, which adds lanes in the same pairs as {@link #sumLanes}.
+     */
+    private static void scores4(float[] q, int qo, float[] k, int kOff, int stride, int n, float scale, float[] scores, int t0) {
+        FloatVector a = partialDot(q, qo, k, kOff, n), b = partialDot(q, qo, k, kOff + stride, n);
+        FloatVector c = partialDot(q, qo, k, kOff + 2 * stride, n), d = partialDot(q, qo, k, kOff + 3 * stride, n);
+        FloatVector ab = a.blend(b, ODD[0]).add(b.blend(a, ODD[0]).rearrange(SWAP[0]));
+        FloatVector cd = c.blend(d, ODD[0]).add(d.blend(c, ODD[0]).rearrange(SWAP[0]));
+        FloatVector sum = ab.blend(cd, ODD[1]).add(cd.blend(ab, ODD[1]).rearrange(SWAP[1]));
+        for (int j = 2; j < SWAP.length; j++) sum = sum.add(sum.rearrange(SWAP[j]));
+        int from = F.loopBound(n);
+        for (int i = 0; i < 4; i++) {
+            float s = sum.lane(i);
+            int ko = kOff + i * stride;
+            for (int e = from; e < n; e++) s = Math.fma(q[qo + e], k[ko + e], s);
+            scores[t0 + i] = s * scale;
+        }
+    }
+
+    /** The vector part of {@link #dotUnchecked} before its lane sum: the same accumulators, combined the same way. */
+    private static FloatVector partialDot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+        int i = 0;
+        for (int upper4 = n - 4 * L + 1; i < upper4; i += 4 * L) {
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), s1);
+            s2 = FloatVector.fromArray(F, a, aOff + i + 2 * L).fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), s2);
+            s3 = FloatVector.fromArray(F, a, aOff + i + 3 * L).fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), s3);
+        }
+        for (int upper = F.loopBound(n); i < upper; i += L)
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+        return s0.add(s1).add(s2.add(s3));
+    }
+
+    /**
+     * out[o .. o+n) = sum over positions t < len of w[t] · v_t, v_t at vOff + t · stride: per element
+     * the fused multiply-adds of an axpy per position from zero, in position order, but up to four
+     * vectors of the output stay in registers across the positions.
+     */
+    private static void weightedSum(float[] w, int len, float[] v, int stride, int vOff, int n, float[] out, int o) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; ) {
+            int vecs = Math.min(4, (upper - i) / L);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int p = vOff + i;
+            switch (vecs) {
+                case 4 -> {
+                    for (int t = 0; t < len; t++, p += stride) {
+                        FloatVector wt = FloatVector.broadcast(F, w[t]);
+                        a0 = FloatVector.fromArray(F, v, p).fma(wt, a0);
+                        a1 = FloatVector.fromArray(F, v, p + L).fma(wt, a1);
+                        a2 = FloatVector.fromArray(F, v, p + 2 * L).fma(wt, a2);
+                        a3 = FloatVector.fromArray(F, v, p + 3 * L).fma(wt, a3);
+                    }
+                    a3.intoArray(out, o + i + 3 * L);
+                    a2.intoArray(out, o + i + 2 * L);
+                    a1.intoArray(out, o + i + L);
+                }
+                case 3 -> {
+                    for (int t = 0; t < len; t++, p += stride) {
+                        FloatVector wt = FloatVector.broadcast(F, w[t]);
+                        a0 = FloatVector.fromArray(F, v, p).fma(wt, a0);
+                        a1 = FloatVector.fromArray(F, v, p + L).fma(wt, a1);
+                        a2 = FloatVector.fromArray(F, v, p + 2 * L).fma(wt, a2);
+                    }
+                    a2.intoArray(out, o + i + 2 * L);
+                    a1.intoArray(out, o + i + L);
+                }
+                case 2 -> {
+                    for (int t = 0; t < len; t++, p += stride) {
+                        FloatVector wt = FloatVector.broadcast(F, w[t]);
+                        a0 = FloatVector.fromArray(F, v, p).fma(wt, a0);
+                        a1 = FloatVector.fromArray(F, v, p + L).fma(wt, a1);
+                    }
+                    a1.intoArray(out, o + i + L);
+                }
+                default -> {
+                    for (int t = 0; t < len; t++, p += stride)
+                        a0 = FloatVector.fromArray(F, v, p).fma(FloatVector.broadcast(F, w[t]), a0);
+                }
+            }
+            a0.intoArray(out, o + i);
+            i += vecs * L;
+        }
+        for (; i < n; i++) {
+            float s = 0f;
+            for (int t = 0, p = vOff + i; t < len; t++, p += stride) s = Math.fma(v[p], w[t], s);
+            out[o + i] = s;
+        }
     }
 
     // ---------------------------------------------------------------- register tiles of the matmul
