@@ -90,6 +90,10 @@ final class PanamaKernels implements Kernels {
         int chunks = weights < PARALLEL_MIN_WEIGHTS || !pool.canShare(seg) ? 1 : Math.min(tiles, pool.threads() * 4);
         int tilesPerChunk = (tiles + chunks - 1) / chunks;
         int used = (tiles + tilesPerChunk - 1) / tilesPerChunk;
+        if (used == 1) { // no lambda to allocate, no pool to ask: small matrices are called many times per token
+            matmulRange(x, rows, seg, dtype, outDim, in, out, 0, outDim);
+            return;
+        }
         pool.parallelFor(used, c -> {
             int o0 = c * tilesPerChunk * TILE;
             int o1 = Math.min(outDim, o0 + tilesPerChunk * TILE);
@@ -111,7 +115,7 @@ final class PanamaKernels implements Kernels {
         // conversions) converting in the tiles is faster than widening into scratch: a 5-row pass of
         // code-mtp4 took 0.63-0.68 ms so against 1.13-1.21 ms widened. Widening is exact, so either
         // path gives the same bits.
-        float[] acc = new float[4 * TILE * L]; // a tile's accumulators, parked for the reduction
+        float[] acc = ACC.get(); // a tile's accumulators, parked for the reduction
         boolean widen = dtype == DType.F16 || (dtype == DType.BF16 && rows > 8);
         MemorySegment widened = widen ? scratch(4L * TILE * in) : null;
         boolean bf16 = dtype == DType.BF16 && !widen;
@@ -154,6 +158,9 @@ final class PanamaKernels implements Kernels {
             }
         }
     }
+
+    /** Per thread: the accumulators of one tile (4 activation rows × 4 weight rows), reused by every call. */
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[4 * TILE * L]);
 
     /** Row of n f16 or bf16 weights at byteOff, widened exactly into f32 at dstOff (bytes) of dst. */
     private static void widen(DType dtype, MemorySegment seg, long byteOff, MemorySegment dst, long dstOff, int n) {
