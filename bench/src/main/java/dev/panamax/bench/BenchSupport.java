@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -54,23 +55,56 @@ final class BenchSupport {
      * buffer of {@code mib} MiB of ones, median of 7 passes after a warm-up one.
      */
     static double readGbps(long mib) {
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment buf = arena.allocate(mib << 20, 64);
+        try (ReadProbe probe = new ReadProbe(mib)) {
+            return probe.gbps(7);
+        }
+    }
+
+    /**
+     * The read-bandwidth probe over one buffer of ones, filled once and then read as often as a bench
+     * likes: {@code bench generate} probes between its timed runs, so that each run is compared with
+     * the bandwidth of the same moment.
+     */
+    static final class ReadProbe implements AutoCloseable {
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment buf;
+
+        ReadProbe(long mib) {
+            if (mib < 1) throw new IllegalArgumentException("probe buffer must be >= 1 MiB, is " + mib);
+            buf = arena.allocate(mib << 20, 64);
             float[] ones = new float[1 << 18];
             Arrays.fill(ones, 1f);
             for (long off = 0; off < buf.byteSize(); off += 4L * ones.length)
                 MemorySegment.copy(ones, 0, buf, ValueLayout.JAVA_FLOAT_UNALIGNED, off, (int) Math.min(ones.length, (buf.byteSize() - off) / 4));
-            double[] gbps = new double[7];
-            float sum = MemoryProbe.sumFloats(buf);
-            for (int i = 0; i < gbps.length; i++) {
-                long t0 = System.nanoTime();
-                sum += MemoryProbe.sumFloats(buf);
-                gbps[i] = buf.byteSize() / (double) (System.nanoTime() - t0);
-            }
-            if (!(sum > 0)) throw new IllegalStateException("read-bandwidth probe summed " + sum + " over a buffer of ones");
-            Arrays.sort(gbps);
-            return gbps[gbps.length / 2];
+            check(MemoryProbe.sumFloats(buf)); // warm-up: the JIT compiles the probe, the pages come in
         }
+
+        /** GB/s: the median of {@code passes} reads of the whole buffer. */
+        double gbps(int passes) {
+            double[] gbps = new double[passes];
+            for (int i = 0; i < passes; i++) {
+                long t0 = System.nanoTime();
+                float sum = MemoryProbe.sumFloats(buf);
+                gbps[i] = buf.byteSize() / (double) (System.nanoTime() - t0);
+                check(sum);
+            }
+            Arrays.sort(gbps);
+            return gbps[passes / 2];
+        }
+
+        private static void check(float sum) {
+            if (!(sum > 0)) throw new IllegalStateException("read-bandwidth probe summed " + sum + " over a buffer of ones");
+        }
+
+        @Override public void close() { arena.close(); }
+    }
+
+    /** The median of {@code v} (the mean of the middle two for an even count); NaN when empty. */
+    static double median(List<Double> v) {
+        if (v.isEmpty()) return Double.NaN;
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
     }
 
     /** A progress bar on stderr, so that stdout keeps only the result. */

@@ -26,11 +26,18 @@ import java.util.concurrent.Callable;
  * <p>Decoding one token streams every weight once, so a decoder's ceiling is the memory's read
  * bandwidth: {@code bandwidth_efficiency} = weight bytes per token × tokens/s ÷ {@code read_gbps},
  * the bandwidth the kernels' streaming read probe ({@code MemoryProbe}) reaches in the same run.
+ *
+ * <p>On a shared machine both sides swing several-fold from one minute to the next, so they are
+ * measured in alternation: probe, timed run, probe, timed run, ..., probe. Each run is compared with
+ * the mean of the two probes around it, and a model's efficiency is the median of these per-run
+ * ratios: a busy moment slows the probe and the run alike instead of skewing one side.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Greedy next-token decoding speed on random-weight models written to a temporary folder"
                 + " (llama2.c stories shapes; llama2.c .bin F32 and Meta params.json + model.safetensors F32 and BF16),"
                 + " against the read bandwidth measured in the same run and against PyTorch eager on the same files.",
+                "Bandwidth efficiency = weight bytes per token × tokens/s ÷ read GB/s, per timed run against the mean of the"
+                + " read probes just before and after it (probe and runs alternate); a model's figure is the median over its runs.",
                 "Progress goes to stderr; the folder is deleted at the end."})
 public final class GenerateBench implements Callable<Integer> {
 
@@ -65,7 +72,8 @@ public final class GenerateBench implements Callable<Integer> {
     @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "8", description = "prompt length in ids (default ${DEFAULT-VALUE})")
     int promptTokens;
 
-    @Option(names = "--repeats", paramLabel = "N", defaultValue = "2", description = "timed runs per model, the fastest counts (default ${DEFAULT-VALUE})")
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "5",
+            description = "timed runs per model, each between two read probes; medians count (default ${DEFAULT-VALUE})")
     int repeats;
 
     @Option(names = "--torch", paramLabel = "auto|off", defaultValue = "auto",
@@ -86,6 +94,10 @@ public final class GenerateBench implements Callable<Integer> {
             description = "buffer of the read-bandwidth probe; keep it far above the L3 (default ${DEFAULT-VALUE})")
     long bandwidthMib;
 
+    @Option(names = "--probe-passes", paramLabel = "N", defaultValue = "5",
+            description = "reads of the probe buffer per probe, the median counts (default ${DEFAULT-VALUE})")
+    int probePasses;
+
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the random weights (default ${DEFAULT-VALUE})")
     long seed;
 
@@ -97,6 +109,8 @@ public final class GenerateBench implements Callable<Integer> {
         if (torchTokens < 2) throw new IllegalArgumentException("--torch-tokens must be >= 2, is " + torchTokens);
         if (promptTokens < 1) throw new IllegalArgumentException("--prompt-tokens must be >= 1, is " + promptTokens);
         if (repeats < 1) throw new IllegalArgumentException("--repeats must be >= 1, is " + repeats);
+        if (probePasses < 1) throw new IllegalArgumentException("--probe-passes must be >= 1, is " + probePasses);
+        if (bandwidthMib < 1) throw new IllegalArgumentException("--bandwidth-mib must be >= 1, is " + bandwidthMib);
         if (!torch.equals("auto") && !torch.equals("off")) throw new IllegalArgumentException("--torch must be auto or off, is " + torch);
         List<RandomModelWriter.Shape> shapes = RandomModelWriter.shapes(sizes);
         List<Variant> vs = new ArrayList<>();
@@ -108,31 +122,26 @@ public final class GenerateBench implements Callable<Integer> {
 
     Map<String, Object> run(List<RandomModelWriter.Shape> shapes, List<Variant> vs) {
         Path folder = BenchSupport.tempFolder();
-        try (ProgressBar bar = BenchSupport.progress("bench generate", 2 + (long) shapes.size() * vs.size() * 3)) {
-            bar.setExtraMessage("read bandwidth");
-            double gbpsBefore = BenchSupport.readGbps(bandwidthMib);
+        try (ProgressBar bar = BenchSupport.progress("bench generate", 1 + (long) shapes.size() * vs.size() * 3);
+             BenchSupport.ReadProbe probe = new BenchSupport.ReadProbe(bandwidthMib)) {
             bar.step();
             TorchRunner t = torch.equals("off") ? null : TorchRunner.find(python, folder);
 
             List<Map<String, Object>> rows = new ArrayList<>();
+            List<Double> probes = new ArrayList<>();
             for (RandomModelWriter.Shape shape : shapes)
                 for (Variant v : vs) {
-                    rows.add(benchOne(folder, shape, v, t, bar));
+                    rows.add(benchOne(folder, shape, v, t, probe, probes, bar));
                 }
-            bar.setExtraMessage("read bandwidth");
-            double gbpsAfter = BenchSupport.readGbps(bandwidthMib);
-            bar.step();
-            double gbps = Math.max(gbpsBefore, gbpsAfter);
-            for (Map<String, Object> row : rows) {
-                double achieved = (double) row.get("achieved_gbps");
-                row.put("bandwidth_efficiency", gbps > 0 ? BenchSupport.round(achieved / gbps, 3) : null);
-            }
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("bench", "generate");
             report.put("machine", BenchSupport.machine());
-            report.put("read_gbps", BenchSupport.round(gbps, 4));
-            report.put("read_gbps_probes", List.of(BenchSupport.round(gbpsBefore, 4), BenchSupport.round(gbpsAfter, 4)));
+            report.put("read_gbps", BenchSupport.round(BenchSupport.median(probes), 4));
+            report.put("read_gbps_probes", probes.stream().map(g -> BenchSupport.round(g, 4)).toList());
+            report.put("bandwidth_efficiency_method", "per timed run: weight_bytes_per_token x tokens/s / the mean of the read probes"
+                    + " just before and after it (" + bandwidthMib + " MiB, median of " + probePasses + " passes each); per model: the median over its "
+                    + repeats + " runs. read_gbps: the median of every probe of the run");
             report.put("prompt_tokens", promptTokens);
             report.put("tokens", tokens);
             report.put("repeats", repeats);
@@ -149,7 +158,8 @@ public final class GenerateBench implements Callable<Integer> {
         }
     }
 
-    private Map<String, Object> benchOne(Path folder, RandomModelWriter.Shape shape, Variant v, TorchRunner t, ProgressBar bar) {
+    private Map<String, Object> benchOne(Path folder, RandomModelWriter.Shape shape, Variant v, TorchRunner t,
+                                         BenchSupport.ReadProbe probe, List<Double> allProbes, ProgressBar bar) {
         String label = shape.name() + " " + v.id();
         bar.setExtraMessage("writing " + label);
         Path path;
@@ -165,40 +175,52 @@ public final class GenerateBench implements Callable<Integer> {
         bar.setExtraMessage("panamax " + label);
         int[] prompt = new int[promptTokens];
         for (int i = 0; i < prompt.length; i++) prompt[i] = 2 + (i * 37 + 11) % (shape.vocab() - 2); // never BOS/stop 1
-        Decode best = null;
-        int[] modelPrompt;
+        long bytes = shape.bytesPerToken(v.dtype);
+        List<Double> tps = new ArrayList<>(), efficiency = new ArrayList<>(), probes = new ArrayList<>();
+        Decode last;
         try (LanguageModel model = LanguageModel.load(path)) {
             GenerateOptions options = GenerateOptions.greedy().maxTokens(tokens).decoder(GenerateOptions.Decoder.NTP);
             decode(model, prompt, options); // warm-up: the JIT compiles the kernels, the weights' pages come in
-            for (int r = 0; r < repeats; r++) {
-                Decode d = decode(model, prompt, options);
-                if (best == null || d.tokensPerSecond > best.tokensPerSecond) best = d;
-            }
-            modelPrompt = best.result.promptIds();
+            double before = probe.gbps(probePasses);
+            probes.add(before);
+            do { // probe, run, probe, run, ..., probe: each run against the bandwidth of its own moment
+                last = decode(model, prompt, options);
+                double after = probe.gbps(probePasses);
+                probes.add(after);
+                tps.add(last.tokensPerSecond);
+                efficiency.add(bytes * last.tokensPerSecond / 1e9 / ((before + after) / 2));
+                before = after;
+            } while (tps.size() < repeats);
         }
+        allProbes.addAll(probes);
+        int[] modelPrompt = last.result.promptIds();
+        double medianTps = BenchSupport.median(tps);
         bar.step();
 
-        long bytes = shape.bytesPerToken(v.dtype);
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("size", shape.name());
         row.put("params", shape.params());
         row.put("format", v.format);
         row.put("dtype", v.dtype.name());
         row.put("weight_bytes_per_token", bytes);
-        row.put("generated", best.result.ids().length);
-        row.put("tokens_per_second", BenchSupport.round(best.tokensPerSecond, 4));
-        row.put("achieved_gbps", BenchSupport.round(bytes * best.tokensPerSecond / 1e9, 4));
+        row.put("generated", last.result.ids().length);
+        row.put("tokens_per_second", BenchSupport.round(medianTps, 4));
+        row.put("achieved_gbps", BenchSupport.round(bytes * medianTps / 1e9, 4));
+        row.put("read_gbps", BenchSupport.round(BenchSupport.median(probes), 4));
+        row.put("bandwidth_efficiency", BenchSupport.round(BenchSupport.median(efficiency), 3));
+        row.put("efficiency_runs", efficiency.stream().map(e -> BenchSupport.round(e, 3)).toList());
+        row.put("tokens_per_second_runs", tps.stream().map(e -> BenchSupport.round(e, 4)).toList());
 
         bar.setExtraMessage("torch " + label);
         if (t != null && t.available()) {
             JsonNode out = t.generate(path, modelPrompt, Math.min(tokens, torchTokens), torchThreads, 1);
-            double tps = out.path("tokens_per_second").asDouble();
+            double torchTps = out.path("tokens_per_second").asDouble();
             int[] ids = new int[out.path("ids").size()];
             for (int i = 0; i < ids.length; i++) ids[i] = out.path("ids").get(i).asInt();
-            row.put("torch_tokens_per_second", BenchSupport.round(tps, 4));
-            row.put("torch_ratio", tps > 0 ? BenchSupport.round(best.tokensPerSecond / tps, 3) : null);
+            row.put("torch_tokens_per_second", BenchSupport.round(torchTps, 4));
+            row.put("torch_ratio", torchTps > 0 ? BenchSupport.round(medianTps / torchTps, 3) : null);
             // The first ids of both: float rounding may part them on near ties (BF16 matmuls in torch round activations too).
-            row.put("torch_same_ids", Arrays.equals(ids, Arrays.copyOf(best.result.ids(), ids.length)));
+            row.put("torch_same_ids", Arrays.equals(ids, Arrays.copyOf(last.result.ids(), ids.length)));
         } else {
             row.put("torch_tokens_per_second", null);
             row.put("torch_ratio", null);
@@ -225,7 +247,8 @@ public final class GenerateBench implements Callable<Integer> {
             out.println(BenchSupport.JSON.writeValueAsString(report));
             return;
         }
-        out.printf(Locale.ROOT, "read bandwidth: %.1f GB/s (MemoryProbe streaming read, %d MiB)%n", (double) report.get("read_gbps"), bandwidthMib);
+        out.printf(Locale.ROOT, "read bandwidth: %.1f GB/s, median of %d probes (MemoryProbe streaming read, %d MiB), one before and after each timed run%n",
+                (double) report.get("read_gbps"), ((List<?>) report.get("read_gbps_probes")).size(), bandwidthMib);
         out.printf(Locale.ROOT, "%-6s %-9s %-5s %10s %9s %8s %7s %10s %7s%n",
                 "size", "format", "dtype", "MB/token", "tok/s", "GB/s", "eff.", "torch t/s", "ratio");
         @SuppressWarnings("unchecked") List<Map<String, Object>> rows = (List<Map<String, Object>>) report.get("models");
@@ -237,5 +260,6 @@ public final class GenerateBench implements Callable<Integer> {
         @SuppressWarnings("unchecked") Map<String, Object> torchInfo = (Map<String, Object>) report.get("torch");
         if (!(boolean) torchInfo.get("available")) out.println("torch comparison skipped: " + torchInfo.get("skipped_because"));
         else out.println("torch " + torchInfo.get("version") + ", " + torchThreads + " threads, eager; ratio = Panamax tok/s / torch tok/s");
+        out.println("tok/s: median of " + repeats + " runs; eff.: median over the runs of GB/s / the read probes around each run");
     }
 }

@@ -76,10 +76,11 @@ class BenchesTest {
     }
 
     @Test void generateBenchReportsEveryModel() throws Exception {
-        JsonNode r = runJson("bench", "generate", "--json", "--sizes", "tiny", "--tokens", "6", "--repeats", "1",
+        JsonNode r = runJson("bench", "generate", "--json", "--sizes", "tiny", "--tokens", "6", "--repeats", "2", "--probe-passes", "1",
                 "--torch", "off", "--bandwidth-mib", "8");
         assertEquals("generate", r.path("bench").asText());
         assertTrue(r.path("read_gbps").asDouble() > 0, "read_gbps " + r.path("read_gbps"));
+        assertEquals(3 * 3, r.path("read_gbps_probes").size(), "three models, each with a probe before its first run and after every run");
         assertFalse(r.path("torch").path("available").asBoolean());
         JsonNode models = r.path("models");
         assertEquals(3, models.size(), "llama2c, meta-f32, meta-bf16");
@@ -89,8 +90,13 @@ class BenchesTest {
             double tps = m.path("tokens_per_second").asDouble(), bytes = m.path("weight_bytes_per_token").asDouble();
             assertTrue(tps > 0 && Double.isFinite(tps), "tokens/s " + tps);
             assertEquals(bytes * tps / 1e9, m.path("achieved_gbps").asDouble(), 1e-3 * bytes * tps / 1e9 + 1e-9);
-            assertEquals(m.path("achieved_gbps").asDouble() / r.path("read_gbps").asDouble(),
-                    m.path("bandwidth_efficiency").asDouble(), 0.01 * m.path("bandwidth_efficiency").asDouble() + 1e-6);
+            // Efficiency is the median of the per-run ratios, each run against the probes around it.
+            JsonNode runs = m.path("efficiency_runs");
+            assertEquals(2, runs.size(), "--repeats 2: " + m);
+            double lo = Math.min(runs.get(0).asDouble(), runs.get(1).asDouble()), hi = Math.max(runs.get(0).asDouble(), runs.get(1).asDouble());
+            assertTrue(lo > 0, "efficiency of every run is positive: " + runs);
+            assertEquals((lo + hi) / 2, m.path("bandwidth_efficiency").asDouble(), 0.01 * hi + 1e-6);
+            assertTrue(m.path("read_gbps").asDouble() > 0, "the model's probes: " + m);
             assertTrue(m.has("torch_ratio"));
         }
         int d = 64, blocks = 4; // tiny: norms stay F32, every matrix and embedding row halves in BF16
