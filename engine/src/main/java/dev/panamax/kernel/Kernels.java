@@ -24,6 +24,18 @@ public interface Kernels {
      */
     void matmul(float[] x, int rows, Tensor w, float[] out);
 
+    /**
+     * Several matmuls over the same input in one call: {@code outs[m] = x · ws[m]ᵀ} for every m, each
+     * bit for bit as {@link #matmul(float[], int, Tensor, float[])} computes it. The matrices share
+     * their input width. A transformer block has two such groups (the query, key and value
+     * projections; the feed-forward's gate and up projections): one call lets the threads split the
+     * rows of all of them at once, with one hand-off and one wait instead of one per matrix.
+     */
+    default void matmul(float[] x, int rows, Tensor[] ws, float[][] outs) {
+        Checks.matmuls(x, rows, ws, outs);
+        for (int m = 0; m < ws.length; m++) matmul(x, rows, ws[m], outs[m]);
+    }
+
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
     /** {@code y[yOff + i] += alpha * x[xOff + i]}. */

@@ -75,30 +75,85 @@ final class PanamaKernels implements Kernels {
     @Override
     public void matmul(float[] x, int rows, Tensor w, float[] out) {
         Checks.matmul(x, rows, w, out);
-        int outDim = (int) w.dim(0), in = (int) w.dim(1);
-        if (rows == 0 || outDim == 0) return;
+        matmulAll(x, rows, new Tensor[] {w}, new float[][] {out});
+    }
+
+    @Override
+    public void matmul(float[] x, int rows, Tensor[] ws, float[][] outs) {
+        Checks.matmuls(x, rows, ws, outs);
+        matmulAll(x, rows, ws, outs);
+    }
+
+    /**
+     * Bytes of weights below which a chunk of a parallel matmul is not split further: claiming a
+     * chunk costs an atomic increment and a new start for the prefetchers.
+     */
+    private static final long MIN_CHUNK_BYTES = 64 << 10;
+
+    /**
+     * The matmuls of every (ws[m], outs[m]) in one parallel call. The output rows of all the matrices
+     * are laid end to end in tiles of {@link #TILE} and cut into chunks the threads claim in turn,
+     * large first and ever smaller ({@link #chunkBounds}), so that the threads finish together: the
+     * last chunks are small, and no thread waits long for the other's. Threads split the output
+     * rows only: each output element is still one dot product, computed the same way on any thread
+     * and in any chunk.
+     */
+    private void matmulAll(float[] x, int rows, Tensor[] ws, float[][] outs) {
+        int n = ws.length;
+        if (rows == 0 || n == 0) return;
+        int in = (int) ws[0].dim(1);
         if (in == 0) {
-            Arrays.fill(out, 0, rows * outDim, 0f);
+            for (int m = 0; m < n; m++) Arrays.fill(outs[m], 0, rows * (int) ws[m].dim(0), 0f);
             return;
         }
-        MemorySegment seg = w.data();
-        DType dtype = w.dtype();
-        int tiles = (outDim + TILE - 1) / TILE;
-        long weights = (long) outDim * in;
-        // A few chunks per thread, so a thread slowed by a neighbour on a shared machine does not hold
-        // the rest back. Threads split the output rows only: each output element is still one dot product.
-        int chunks = weights < PARALLEL_MIN_WEIGHTS || !pool.canShare(seg) ? 1 : Math.min(tiles, pool.threads() * 4);
-        int tilesPerChunk = (tiles + chunks - 1) / chunks;
-        int used = (tiles + tilesPerChunk - 1) / tilesPerChunk;
-        if (used == 1) { // no lambda to allocate, no pool to ask: small matrices are called many times per token
-            matmulRange(x, rows, seg, dtype, outDim, in, out, 0, outDim);
+        int[] firstTile = new int[n + 1]; // matrix m's tiles are [firstTile[m], firstTile[m + 1]) of the whole
+        long weights = 0, bytes = 0;
+        boolean shared = true;
+        for (int m = 0; m < n; m++) {
+            int outDim = (int) ws[m].dim(0);
+            firstTile[m + 1] = firstTile[m] + (outDim + TILE - 1) / TILE;
+            weights += (long) outDim * in;
+            bytes += ws[m].data().byteSize();
+            shared &= pool.canShare(ws[m].data());
+        }
+        int tiles = firstTile[n];
+        if (tiles == 0) return;
+        // The weights alone decide whether to use the threads, never the rows, so that a 1-row and
+        // a k-row call on one weight always take the same path.
+        if (weights < PARALLEL_MIN_WEIGHTS || !shared) {
+            for (int m = 0; m < n; m++) matmulRange(x, rows, ws[m], (int) ws[m].dim(0), in, outs[m], 0, (int) ws[m].dim(0));
             return;
         }
-        pool.parallelFor(used, c -> {
-            int o0 = c * tilesPerChunk * TILE;
-            int o1 = Math.min(outDim, o0 + tilesPerChunk * TILE);
-            matmulRange(x, rows, seg, dtype, outDim, in, out, o0, o1);
+        int minTiles = (int) Math.max(1, MIN_CHUNK_BYTES * tiles / bytes);
+        int[] bounds = chunkBounds(tiles, pool.threads(), minTiles);
+        pool.parallelFor(bounds.length - 1, c -> {
+            int t = bounds[c], end = bounds[c + 1];
+            int m = 0;
+            while (firstTile[m + 1] <= t) m++;
+            for (; t < end; m++) { // the chunk's part of each matrix it overlaps
+                int upTo = Math.min(end, firstTile[m + 1]), outDim = (int) ws[m].dim(0);
+                matmulRange(x, rows, ws[m], outDim, in, outs[m], (t - firstTile[m]) * TILE, Math.min(outDim, (upTo - firstTile[m]) * TILE));
+                t = upTo;
+            }
         });
+    }
+
+    /**
+     * Chunk boundaries over {@code tiles} tiles for {@code threads} threads, guided: each chunk takes
+     * a {@code 2 · threads}-th of what is left (at least {@code minTiles}), so the first chunks are
+     * large (few claims) and the last ones small (a thread slowed by a neighbour on a shared machine
+     * holds the others back by a small chunk at most).
+     */
+    static int[] chunkBounds(int tiles, int threads, int minTiles) {
+        int[] bounds = new int[16];
+        int chunks = 0;
+        for (int t = 0; t < tiles; ) {
+            int size = Math.max(minTiles, (tiles - t + 2 * threads - 1) / (2 * threads));
+            t = Math.min(tiles, t + size);
+            if (chunks + 2 > bounds.length) bounds = Arrays.copyOf(bounds, 2 * bounds.length);
+            bounds[++chunks] = t;
+        }
+        return Arrays.copyOf(bounds, chunks + 1);
     }
 
     /**
@@ -108,8 +163,9 @@ final class PanamaKernels implements Kernels {
      * row, and two f32 rows, take tiles of 8 weight rows instead (they streamed faster, see each tile);
      * which tile computes an output element never changes its bits.
      */
-    private static void matmulRange(float[] x, int rows, MemorySegment seg, DType dtype, int outDim, int in,
-                                    float[] out, int o0, int o1) {
+    private static void matmulRange(float[] x, int rows, Tensor weight, int outDim, int in, float[] out, int o0, int o1) {
+        MemorySegment seg = weight.data();
+        DType dtype = weight.dtype();
         // f16 is always widened to f32 first; bf16 when there are more than 8 rows, so that the
         // conversion is paid once per weight and not once per block of 4 rows. Up to 8 rows (two
         // conversions) converting in the tiles is faster than widening into scratch: a 5-row pass of

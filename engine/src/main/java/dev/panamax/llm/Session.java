@@ -22,6 +22,8 @@ public final class Session {
 
     // Scratch for one pass of up to maxRows rows; sized once so decoding allocates nothing.
     final float[] x, hx, xb, xb2, q, k, v, att, hb, hb2, normed, logits;
+    /** The outputs of the block's grouped matmuls: query, key and value; key and value; gate and up. */
+    final float[][] qkv, kv, gateUp;
 
     Session(Transformer model, int capacity, int maxRows, int headsUsed) {
         ModelConfig c = model.config;
@@ -53,6 +55,9 @@ public final class Session {
         hb2 = new float[maxRows * c.hiddenDim()];
         normed = new float[maxRows * d];
         logits = new float[Math.multiplyExact(maxRows, c.vocabSize())];
+        qkv = new float[][] {q, k, v};
+        kv = new float[][] {k, v};
+        gateUp = new float[][] {hb, hb2};
     }
 
     /** Positions held by every cache. */

@@ -14,7 +14,9 @@ import java.nio.ByteOrder;
  * <p>A pass has three steps the decoder calls in turn: {@link #trunk} runs the tokens through the
  * shared blocks; {@link #head} runs one head's block over the trunk's output and leaves its
  * final-normed rows in {@code session.normed}; {@link #unembed} turns gathered rows into logits.
- * Every projection is one k-row matmul, so each weight is streamed once for all rows. Heads can
+ * Every projection is one k-row matmul, so each weight is streamed once for all rows, and
+ * projections of the same input go in one call (query, key and value; gate and up), so the threads
+ * split them as one job. Heads can
  * stop early: a head writes keys and values for every row (later positions attend to them) but
  * runs attention and its feed-forward only for the rows whose output is wanted.
  *
@@ -26,6 +28,8 @@ final class Transformer {
     final ModelConfig config;
     final ModelWeights weights;
     final Kernels kernels;
+    /** Per block (trunk blocks, then heads): the matrices of the grouped matmuls, as {@link Session}'s outputs. */
+    private final Tensor[][] qkv, kv, gateUp;
 
     Transformer(ModelConfig config, ModelWeights weights, Kernels kernels) {
         if (weights.trunk().size() != config.trunkLayers() || weights.heads().size() != config.futureTokens())
@@ -34,6 +38,16 @@ final class Transformer {
         this.config = config;
         this.weights = weights;
         this.kernels = kernels;
+        int blocks = config.trunkLayers() + config.futureTokens();
+        qkv = new Tensor[blocks][];
+        kv = new Tensor[blocks][];
+        gateUp = new Tensor[blocks][];
+        for (int i = 0; i < blocks; i++) {
+            BlockWeights b = i < config.trunkLayers() ? weights.trunk().get(i) : weights.heads().get(i - config.trunkLayers());
+            qkv[i] = new Tensor[] {b.wq(), b.wk(), b.wv()};
+            kv[i] = new Tensor[] {b.wk(), b.wv()};
+            gateUp[i] = new Tensor[] {b.w1(), b.w3()};
+        }
     }
 
     Session newSession(int capacity, int maxRows, int headsUsed) {
@@ -94,21 +108,22 @@ final class Transformer {
         if (start + count > s.capacity)
             throw new IllegalStateException("positions up to " + (start + count) + " exceed the session's capacity " + s.capacity);
 
-        // Attention: keys and values for every row, since later positions attend to all of them.
+        // Attention: keys and values for every row, since later positions attend to all of them;
+        // queries only for the rows wanted (all of them in the trunk: one matmul call for the three).
         for (int r = 0; r < count; r++) K.rmsnorm(s.xb, r * d, x, r * d, b.attentionNorm(), d, eps);
-        K.matmul(s.xb, count, b.wk(), s.k);
-        K.matmul(s.xb, count, b.wv(), s.v);
+        if (from == 0) K.matmul(s.xb, count, qkv[cache], s.qkv);
+        else K.matmul(s.xb, count, kv[cache], s.kv);
         K.rope(s.k, count, c.kvHeads(), c.headSize(), start, c.ropeTheta(), c.ropeInterleaved());
         System.arraycopy(s.k, 0, s.keys[cache], start * kvDim, count * kvDim);
         System.arraycopy(s.v, 0, s.values[cache], start * kvDim, count * kvDim);
 
         int n = count - from;
         if (n == 0) return;
-        if (from > 0) { // only the last rows are wanted: move them to the front
+        if (from > 0) { // only the last rows are wanted: move them to the front, then their queries
             System.arraycopy(s.xb, from * d, s.xb, 0, n * d);
             System.arraycopy(x, from * d, x, 0, n * d);
+            K.matmul(s.xb, n, b.wq(), s.q);
         }
-        K.matmul(s.xb, n, b.wq(), s.q);
         K.rope(s.q, n, c.heads(), c.headSize(), start + from, c.ropeTheta(), c.ropeInterleaved());
         K.attention(s.q, n, s.keys[cache], s.values[cache], start + from, c.heads(), c.kvHeads(), c.headSize(), s.att);
         K.matmul(s.att, n, b.wo(), s.xb2);
@@ -116,8 +131,7 @@ final class Transformer {
 
         // SwiGLU feed-forward.
         for (int r = 0; r < n; r++) K.rmsnorm(s.xb, r * d, x, r * d, b.ffnNorm(), d, eps);
-        K.matmul(s.xb, n, b.w1(), s.hb);
-        K.matmul(s.xb, n, b.w3(), s.hb2);
+        K.matmul(s.xb, n, gateUp[cache], s.gateUp);
         K.swiglu(s.hb, s.hb2, n * hidden);
         K.matmul(s.hb, n, b.w2(), s.xb2);
         K.axpy(1f, s.xb2, 0, x, 0, n * d);

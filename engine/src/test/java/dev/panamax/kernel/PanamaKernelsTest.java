@@ -103,6 +103,52 @@ class PanamaKernelsTest {
     }
 
     @Test
+    void groupedMatmulGivesTheBitsOfSeparateCalls() {
+        Random rnd = new Random(12);
+        int in = 517;
+        // Ragged tile counts, so chunks straddle the matrices; alone each stays on the calling thread,
+        // together they cross the threshold and go to the pool.
+        int[] outDims = {203, 1, 310, 97};
+        assertTrue(310L * in < PanamaKernels.PARALLEL_MIN_WEIGHTS && (203L + 1 + 310 + 97) * in >= PanamaKernels.PARALLEL_MIN_WEIGHTS);
+        for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16})
+            for (int rows : new int[] {1, 3, 5, 9}) {
+                Tensor[] ws = new Tensor[outDims.length];
+                for (int m = 0; m < ws.length; m++) ws[m] = weight(rnd, m == 1 ? DType.F32 : dt, outDims[m], in);
+                float[] x = random(rnd, rows * in);
+                for (Kernels k : new Kernels[] {PANAMA, PANAMA1, PANAMA3, SCALAR}) {
+                    float[][] outs = new float[ws.length][];
+                    for (int m = 0; m < ws.length; m++) outs[m] = new float[rows * outDims[m]];
+                    k.matmul(x, rows, ws, outs);
+                    for (int m = 0; m < ws.length; m++) {
+                        float[] alone = new float[rows * outDims[m]];
+                        (k == SCALAR ? SCALAR : PANAMA).matmul(x, rows, ws[m], alone);
+                        for (int i = 0; i < alone.length; i++)
+                            assertEquals(Float.floatToRawIntBits(alone[i]), Float.floatToRawIntBits(outs[m][i]),
+                                    k.name() + " " + dt + " rows " + rows + ": matrix " + m + " element " + i + " differs from its own call");
+                    }
+                }
+            }
+    }
+
+    @Test
+    void chunksCoverEveryTileOnceLargeFirst() {
+        for (int tiles : new int[] {1, 7, 192, 576, 8000})
+            for (int threads : new int[] {1, 2, 3, 16})
+                for (int minTiles : new int[] {1, 4, 50}) {
+                    int[] b = PanamaKernels.chunkBounds(tiles, threads, minTiles);
+                    String what = tiles + " tiles, " + threads + " threads, min " + minTiles + ": " + Arrays.toString(b);
+                    assertEquals(0, b[0], what);
+                    assertEquals(tiles, b[b.length - 1], what);
+                    for (int c = 1; c < b.length; c++) {
+                        int size = b[c] - b[c - 1];
+                        assertTrue(size >= 1 && (size >= minTiles || c == b.length - 1), what);
+                        if (c >= 2) assertTrue(size <= b[c - 1] - b[c - 2], "sizes never grow: " + what);
+                    }
+                    if (tiles >= 4 * threads * minTiles) assertTrue(b.length - 1 >= 2 * threads, "enough chunks to balance: " + what);
+                }
+    }
+
+    @Test
     void weightsOfAConfinedArenaWork() {
         Random rnd = new Random(8);
         try (Arena confined = Arena.ofConfined()) {
@@ -280,6 +326,10 @@ class PanamaKernelsTest {
             assertMessage(() -> k.matmul(new float[7], 1, w, new float[4]), "x");
             assertMessage(() -> k.matmul(new float[16], 2, w, new float[4]), "out");
             assertMessage(() -> k.matmul(new float[8], -1, w, new float[4]), "rows");
+            Tensor wide = Tensor.allocate(ARENA, "blk.0.w2", DType.F32, 4, 16);
+            assertMessage(() -> k.matmul(new float[8], 1, new Tensor[] {w, w}, new float[][] {new float[4]}), "ws");
+            assertMessage(() -> k.matmul(new float[16], 1, new Tensor[] {w, wide}, new float[][] {new float[4], new float[4]}), "ws");
+            assertMessage(() -> k.matmul(new float[8], 1, new Tensor[] {w, w}, new float[][] {new float[4], new float[3]}), "out");
             assertMessage(() -> k.dot(new float[4], 1, new float[4], 0, 4), "a");
             assertMessage(() -> k.axpy(1f, new float[4], 0, new float[3], 0, 4), "y");
             assertMessage(() -> k.rmsnorm(new float[4], 0, new float[4], 0, new float[2], 4, 1e-5f), "weight");
