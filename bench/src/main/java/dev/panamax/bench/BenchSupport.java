@@ -92,6 +92,25 @@ final class BenchSupport {
             return gbps[passes / 2];
         }
 
+        private long next;
+
+        /**
+         * Reads the next {@code bytes} of the buffer (all of it when smaller), going round it slice
+         * after slice so that a slice is long out of the caches when its turn comes again; returns
+         * the nanoseconds the read took.
+         */
+        long readNext(long bytes) {
+            long size = Math.min(bytes, buf.byteSize()) & ~63L;
+            if (next + size > buf.byteSize()) next = 0;
+            MemorySegment slice = buf.asSlice(next, size);
+            next += size;
+            long t0 = System.nanoTime();
+            float sum = MemoryProbe.sumFloats(slice);
+            long t = System.nanoTime() - t0;
+            check(sum);
+            return t;
+        }
+
         private static void check(float sum) {
             if (!(sum > 0)) throw new IllegalStateException("read-bandwidth probe summed " + sum + " over a buffer of ones");
         }

@@ -27,17 +27,19 @@ import java.util.concurrent.Callable;
  * bandwidth: {@code bandwidth_efficiency} = weight bytes per token × tokens/s ÷ {@code read_gbps},
  * the bandwidth the kernels' streaming read probe ({@code MemoryProbe}) reaches in the same run.
  *
- * <p>On a shared machine both sides swing several-fold from one minute to the next, so they are
- * measured in alternation: probe, timed run, probe, timed run, ..., probe. Each run is compared with
- * the mean of the two probes around it, and a model's efficiency is the median of these per-run
- * ratios: a busy moment slows the probe and the run alike instead of skewing one side.
+ * <p>On a shared machine both sides swing several-fold from one second to the next, so they are
+ * measured in alternation, token by token: after every generated token the probe reads the next
+ * slice of its buffer, and the clock of the next decoding step starts when that read ends. A run's
+ * efficiency is its decoding speed over the probe's speed in the same run, and a model's figure is
+ * the median over its runs: a busy moment slows the probe and the decoding alike instead of skewing
+ * one side.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Greedy next-token decoding speed on random-weight models written to a temporary folder"
                 + " (llama2.c stories shapes; llama2.c .bin F32 and Meta params.json + model.safetensors F32 and BF16),"
                 + " against the read bandwidth measured in the same run and against PyTorch eager on the same files.",
-                "Bandwidth efficiency = weight bytes per token × tokens/s ÷ read GB/s, per timed run against the mean of the"
-                + " read probes just before and after it (probe and runs alternate); a model's figure is the median over its runs.",
+                "Bandwidth efficiency = weight bytes per token × tokens/s ÷ read GB/s, both from the same timed run: after every"
+                + " token the read probe reads the next slice of its buffer, outside the decoding's clock. A model's figure is the median over its runs.",
                 "Progress goes to stderr; the folder is deleted at the end."})
 public final class GenerateBench implements Callable<Integer> {
 
@@ -94,9 +96,9 @@ public final class GenerateBench implements Callable<Integer> {
             description = "buffer of the read-bandwidth probe; keep it far above the L3 (default ${DEFAULT-VALUE})")
     long bandwidthMib;
 
-    @Option(names = "--probe-passes", paramLabel = "N", defaultValue = "5",
-            description = "reads of the probe buffer per probe, the median counts (default ${DEFAULT-VALUE})")
-    int probePasses;
+    @Option(names = "--probe-slice-mib", paramLabel = "MIB", defaultValue = "64",
+            description = "MiB the read probe reads after each generated token, slice after slice through its buffer (default ${DEFAULT-VALUE})")
+    long probeSliceMib;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the random weights (default ${DEFAULT-VALUE})")
     long seed;
@@ -109,7 +111,7 @@ public final class GenerateBench implements Callable<Integer> {
         if (torchTokens < 2) throw new IllegalArgumentException("--torch-tokens must be >= 2, is " + torchTokens);
         if (promptTokens < 1) throw new IllegalArgumentException("--prompt-tokens must be >= 1, is " + promptTokens);
         if (repeats < 1) throw new IllegalArgumentException("--repeats must be >= 1, is " + repeats);
-        if (probePasses < 1) throw new IllegalArgumentException("--probe-passes must be >= 1, is " + probePasses);
+        if (probeSliceMib < 1) throw new IllegalArgumentException("--probe-slice-mib must be >= 1, is " + probeSliceMib);
         if (bandwidthMib < 1) throw new IllegalArgumentException("--bandwidth-mib must be >= 1, is " + bandwidthMib);
         if (!torch.equals("auto") && !torch.equals("off")) throw new IllegalArgumentException("--torch must be auto or off, is " + torch);
         List<RandomModelWriter.Shape> shapes = RandomModelWriter.shapes(sizes);
@@ -139,9 +141,10 @@ public final class GenerateBench implements Callable<Integer> {
             report.put("machine", BenchSupport.machine());
             report.put("read_gbps", BenchSupport.round(BenchSupport.median(probes), 4));
             report.put("read_gbps_probes", probes.stream().map(g -> BenchSupport.round(g, 4)).toList());
-            report.put("bandwidth_efficiency_method", "per timed run: weight_bytes_per_token x tokens/s / the mean of the read probes"
-                    + " just before and after it (" + bandwidthMib + " MiB, median of " + probePasses + " passes each); per model: the median over its "
-                    + repeats + " runs. read_gbps: the median of every probe of the run");
+            report.put("bandwidth_efficiency_method", "per timed run: weight_bytes_per_token x tokens/s / the read probe's GB/s in the same run"
+                    + " (after every token it reads the next " + Math.min(probeSliceMib, bandwidthMib) + " MiB of a " + bandwidthMib
+                    + " MiB buffer, outside the decoding's clock); per model: the median over its " + repeats + " runs."
+                    + " read_gbps: the median over every run of the bench; read_gbps_probes: each run's");
             report.put("prompt_tokens", promptTokens);
             report.put("tokens", tokens);
             report.put("repeats", repeats);
@@ -177,20 +180,16 @@ public final class GenerateBench implements Callable<Integer> {
         for (int i = 0; i < prompt.length; i++) prompt[i] = 2 + (i * 37 + 11) % (shape.vocab() - 2); // never BOS/stop 1
         long bytes = shape.bytesPerToken(v.dtype);
         List<Double> tps = new ArrayList<>(), efficiency = new ArrayList<>(), probes = new ArrayList<>();
-        Decode last;
+        Decode last = null;
         try (LanguageModel model = LanguageModel.load(path)) {
             GenerateOptions options = GenerateOptions.greedy().maxTokens(tokens).decoder(GenerateOptions.Decoder.NTP);
-            decode(model, prompt, options); // warm-up: the JIT compiles the kernels, the weights' pages come in
-            double before = probe.gbps(probePasses);
-            probes.add(before);
-            do { // probe, run, probe, run, ..., probe: each run against the bandwidth of its own moment
-                last = decode(model, prompt, options);
-                double after = probe.gbps(probePasses);
-                probes.add(after);
+            decode(model, prompt, options, null, 0); // warm-up: the JIT compiles the kernels, the weights' pages come in
+            for (int r = 0; r < repeats; r++) {
+                last = decode(model, prompt, options, probe, probeSliceMib << 20);
                 tps.add(last.tokensPerSecond);
-                efficiency.add(bytes * last.tokensPerSecond / 1e9 / ((before + after) / 2));
-                before = after;
-            } while (tps.size() < repeats);
+                probes.add(last.readGbps);
+                efficiency.add(bytes * last.tokensPerSecond / 1e9 / last.readGbps);
+            }
         }
         allProbes.addAll(probes);
         int[] modelPrompt = last.result.promptIds();
@@ -231,15 +230,28 @@ public final class GenerateBench implements Callable<Integer> {
         return row;
     }
 
-    private record Decode(GenerateResult result, double tokensPerSecond) {}
+    private record Decode(GenerateResult result, double tokensPerSecond, double readGbps) {}
 
-    /** Greedy decoding; tokens/s over the steps after the first token, so the prompt's pass is not counted. */
-    private static Decode decode(LanguageModel model, int[] prompt, GenerateOptions options) {
-        long[] times = new long[options.maxTokens()];
+    /**
+     * Greedy decoding; tokens/s over the steps after the first token, so the prompt's pass is not
+     * counted. With a probe, it reads {@code probeBytes} after every token, and each step's clock
+     * starts when that read ends; readGbps is then the probe's speed over the run, else NaN.
+     */
+    private static Decode decode(LanguageModel model, int[] prompt, GenerateOptions options, BenchSupport.ReadProbe probe, long probeBytes) {
+        long[] clock = new long[3]; // [0] the step's start, [1] steps' nanoseconds, [2] the probe's nanoseconds
+        long[] read = {0};
         int[] n = {0};
-        GenerateResult r = model.generate(prompt, options, (id, text) -> times[n[0]++] = System.nanoTime());
-        double tps = n[0] >= 2 ? (n[0] - 1) / ((times[n[0] - 1] - times[0]) / 1e9) : r.tokensPerSecond();
-        return new Decode(r, tps);
+        GenerateResult r = model.generate(prompt, options, (id, text) -> {
+            long now = System.nanoTime();
+            if (n[0]++ > 0) clock[1] += now - clock[0];
+            if (probe != null) {
+                clock[2] += probe.readNext(probeBytes);
+                read[0] += probeBytes;
+            }
+            clock[0] = System.nanoTime();
+        });
+        double tps = n[0] >= 2 ? (n[0] - 1) / (clock[1] / 1e9) : r.tokensPerSecond();
+        return new Decode(r, tps, probe == null || clock[2] == 0 ? Double.NaN : read[0] / (double) clock[2]);
     }
 
     private void print(Map<String, Object> report, PrintStream out) throws Exception {
@@ -247,8 +259,8 @@ public final class GenerateBench implements Callable<Integer> {
             out.println(BenchSupport.JSON.writeValueAsString(report));
             return;
         }
-        out.printf(Locale.ROOT, "read bandwidth: %.1f GB/s, median of %d probes (MemoryProbe streaming read, %d MiB), one before and after each timed run%n",
-                (double) report.get("read_gbps"), ((List<?>) report.get("read_gbps_probes")).size(), bandwidthMib);
+        out.printf(Locale.ROOT, "read bandwidth: %.1f GB/s, median over the runs (MemoryProbe streaming read of %d MiB after each token, through %d MiB)%n",
+                (double) report.get("read_gbps"), Math.min(probeSliceMib, bandwidthMib), bandwidthMib);
         out.printf(Locale.ROOT, "%-6s %-9s %-5s %10s %9s %8s %7s %10s %7s%n",
                 "size", "format", "dtype", "MB/token", "tok/s", "GB/s", "eff.", "torch t/s", "ratio");
         @SuppressWarnings("unchecked") List<Map<String, Object>> rows = (List<Map<String, Object>>) report.get("models");
@@ -260,6 +272,6 @@ public final class GenerateBench implements Callable<Integer> {
         @SuppressWarnings("unchecked") Map<String, Object> torchInfo = (Map<String, Object>) report.get("torch");
         if (!(boolean) torchInfo.get("available")) out.println("torch comparison skipped: " + torchInfo.get("skipped_because"));
         else out.println("torch " + torchInfo.get("version") + ", " + torchThreads + " threads, eager; ratio = Panamax tok/s / torch tok/s");
-        out.println("tok/s: median of " + repeats + " runs; eff.: median over the runs of GB/s / the read probes around each run");
+        out.println("tok/s: median of " + repeats + " runs; eff.: median over the runs of each run's GB/s / its read probe's GB/s");
     }
 }
