@@ -76,7 +76,7 @@ final class BenchSupport {
             Arrays.fill(ones, 1f);
             for (long off = 0; off < buf.byteSize(); off += 4L * ones.length)
                 MemorySegment.copy(ones, 0, buf, ValueLayout.JAVA_FLOAT_UNALIGNED, off, (int) Math.min(ones.length, (buf.byteSize() - off) / 4));
-            check(MemoryProbe.sumFloats(buf)); // warm-up: the JIT compiles the probe, the pages come in
+            for (int i = 0; i < 3; i++) check(MemoryProbe.sumFloats(buf)); // warm-up: the pages come in, the JIT compiles the probe
         }
 
         /** GB/s: the median of {@code passes} reads of the whole buffer. */

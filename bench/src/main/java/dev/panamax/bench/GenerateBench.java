@@ -183,7 +183,7 @@ public final class GenerateBench implements Callable<Integer> {
         Decode last = null;
         try (LanguageModel model = LanguageModel.load(path)) {
             GenerateOptions options = GenerateOptions.greedy().maxTokens(tokens).decoder(GenerateOptions.Decoder.NTP);
-            decode(model, prompt, options, null, 0); // warm-up: the JIT compiles the kernels, the weights' pages come in
+            decode(model, prompt, options, probe, probeSliceMib << 20); // warm-up: the JIT compiles kernels and probe, the weights' pages come in
             for (int r = 0; r < repeats; r++) {
                 last = decode(model, prompt, options, probe, probeSliceMib << 20);
                 tps.add(last.tokensPerSecond);
