@@ -89,12 +89,19 @@ final class PanamaKernels implements Kernels {
      * chunk costs an atomic increment and a new start for the prefetchers.
      */
     private static final long MIN_CHUNK_BYTES = 64 << 10;
+    /**
+     * Bytes of weights above which a chunk is split: a thread the system preempts keeps its chunk
+     * until it runs again, and the other threads wait for it at the end of the call. A megabyte is
+     * about 0.1 ms of one core's streaming.
+     */
+    private static final long MAX_CHUNK_BYTES = 1 << 20;
 
     /**
      * The matmuls of every (ws[m], outs[m]) in one parallel call. The output rows of all the matrices
      * are laid end to end in tiles of {@link #TILE} and cut into chunks the threads claim in turn,
      * large first and ever smaller ({@link #chunkBounds}), so that the threads finish together: the
-     * last chunks are small, and no thread waits long for the other's. Threads split the output
+     * last chunks are small, and no thread waits long for the other's. No chunk exceeds a megabyte,
+     * so a thread preempted on a shared machine strands little work. Threads split the output
      * rows only: each output element is still one dot product, computed the same way on any thread
      * and in any chunk.
      */
@@ -125,7 +132,8 @@ final class PanamaKernels implements Kernels {
             return;
         }
         int minTiles = (int) Math.max(1, MIN_CHUNK_BYTES * tiles / bytes);
-        int[] bounds = chunkBounds(tiles, pool.threads(), minTiles);
+        int maxTiles = (int) Math.max(minTiles, MAX_CHUNK_BYTES * tiles / bytes);
+        int[] bounds = chunkBounds(tiles, pool.threads(), minTiles, maxTiles);
         pool.parallelFor(bounds.length - 1, c -> {
             int t = bounds[c], end = bounds[c + 1];
             int m = 0;
@@ -140,15 +148,15 @@ final class PanamaKernels implements Kernels {
 
     /**
      * Chunk boundaries over {@code tiles} tiles for {@code threads} threads, guided: each chunk takes
-     * a {@code 2 · threads}-th of what is left (at least {@code minTiles}), so the first chunks are
+     * a {@code 2 · threads}-th of what is left, within [minTiles, maxTiles], so the first chunks are
      * large (few claims) and the last ones small (a thread slowed by a neighbour on a shared machine
      * holds the others back by a small chunk at most).
      */
-    static int[] chunkBounds(int tiles, int threads, int minTiles) {
+    static int[] chunkBounds(int tiles, int threads, int minTiles, int maxTiles) {
         int[] bounds = new int[16];
         int chunks = 0;
         for (int t = 0; t < tiles; ) {
-            int size = Math.max(minTiles, (tiles - t + 2 * threads - 1) / (2 * threads));
+            int size = Math.min(maxTiles, Math.max(minTiles, (tiles - t + 2 * threads - 1) / (2 * threads)));
             t = Math.min(tiles, t + size);
             if (chunks + 2 > bounds.length) bounds = Arrays.copyOf(bounds, 2 * bounds.length);
             bounds[++chunks] = t;

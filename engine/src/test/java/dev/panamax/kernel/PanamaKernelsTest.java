@@ -135,13 +135,14 @@ class PanamaKernelsTest {
         for (int tiles : new int[] {1, 7, 192, 576, 8000})
             for (int threads : new int[] {1, 2, 3, 16})
                 for (int minTiles : new int[] {1, 4, 50}) {
-                    int[] b = PanamaKernels.chunkBounds(tiles, threads, minTiles);
-                    String what = tiles + " tiles, " + threads + " threads, min " + minTiles + ": " + Arrays.toString(b);
+                    int maxTiles = 3 * minTiles + 7;
+                    int[] b = PanamaKernels.chunkBounds(tiles, threads, minTiles, maxTiles);
+                    String what = tiles + " tiles, " + threads + " threads, chunks of " + minTiles + ".." + maxTiles + ": " + Arrays.toString(b);
                     assertEquals(0, b[0], what);
                     assertEquals(tiles, b[b.length - 1], what);
                     for (int c = 1; c < b.length; c++) {
                         int size = b[c] - b[c - 1];
-                        assertTrue(size >= 1 && (size >= minTiles || c == b.length - 1), what);
+                        assertTrue(size >= 1 && size <= maxTiles && (size >= minTiles || c == b.length - 1), what);
                         if (c >= 2) assertTrue(size <= b[c - 1] - b[c - 2], "sizes never grow: " + what);
                     }
                     if (tiles >= 4 * threads * minTiles) assertTrue(b.length - 1 >= 2 * threads, "enough chunks to balance: " + what);
