@@ -95,10 +95,12 @@ final class PanamaKernels implements Kernels {
      * about 0.1 ms of one core's streaming.
      */
     private static final long MAX_CHUNK_BYTES = 1 << 20;
+    /** Output rows per unit of work the threads share out: one tile of the GEMV ({@link #f32Tile8x1}). */
+    private static final int UNIT = 8;
 
     /**
      * The matmuls of every (ws[m], outs[m]) in one parallel call. The output rows of all the matrices
-     * are laid end to end in tiles of {@link #TILE} and cut into chunks the threads claim in turn,
+     * are laid end to end in units of {@link #UNIT} rows and cut into chunks the threads claim in turn,
      * large first and ever smaller ({@link #chunkBounds}), so that the threads finish together: the
      * last chunks are small, and no thread waits long for the other's. No chunk exceeds a megabyte,
      * so a thread preempted on a shared machine strands little work. Threads split the output
@@ -113,51 +115,51 @@ final class PanamaKernels implements Kernels {
             for (int m = 0; m < n; m++) Arrays.fill(outs[m], 0, rows * (int) ws[m].dim(0), 0f);
             return;
         }
-        int[] firstTile = new int[n + 1]; // matrix m's tiles are [firstTile[m], firstTile[m + 1]) of the whole
+        int[] first = new int[n + 1]; // matrix m's units are [first[m], first[m + 1]) of the whole
         long weights = 0, bytes = 0;
         boolean shared = true;
         for (int m = 0; m < n; m++) {
             int outDim = (int) ws[m].dim(0);
-            firstTile[m + 1] = firstTile[m] + (outDim + TILE - 1) / TILE;
+            first[m + 1] = first[m] + (outDim + UNIT - 1) / UNIT;
             weights += (long) outDim * in;
             bytes += ws[m].data().byteSize();
             shared &= pool.canShare(ws[m].data());
         }
-        int tiles = firstTile[n];
-        if (tiles == 0) return;
+        int units = first[n];
+        if (units == 0) return;
         // The weights alone decide whether to use the threads, never the rows, so that a 1-row and
         // a k-row call on one weight always take the same path.
         if (weights < PARALLEL_MIN_WEIGHTS || !shared) {
             for (int m = 0; m < n; m++) matmulRange(x, rows, ws[m], (int) ws[m].dim(0), in, outs[m], 0, (int) ws[m].dim(0));
             return;
         }
-        int minTiles = (int) Math.max(1, MIN_CHUNK_BYTES * tiles / bytes);
-        int maxTiles = (int) Math.max(minTiles, MAX_CHUNK_BYTES * tiles / bytes);
-        int[] bounds = chunkBounds(tiles, pool.threads(), minTiles, maxTiles);
+        int minUnits = (int) Math.max(1, MIN_CHUNK_BYTES * units / bytes);
+        int maxUnits = (int) Math.max(minUnits, MAX_CHUNK_BYTES * units / bytes);
+        int[] bounds = chunkBounds(units, pool.threads(), minUnits, maxUnits);
         pool.parallelFor(bounds.length - 1, c -> {
             int t = bounds[c], end = bounds[c + 1];
             int m = 0;
-            while (firstTile[m + 1] <= t) m++;
+            while (first[m + 1] <= t) m++;
             for (; t < end; m++) { // the chunk's part of each matrix it overlaps
-                int upTo = Math.min(end, firstTile[m + 1]), outDim = (int) ws[m].dim(0);
-                matmulRange(x, rows, ws[m], outDim, in, outs[m], (t - firstTile[m]) * TILE, Math.min(outDim, (upTo - firstTile[m]) * TILE));
+                int upTo = Math.min(end, first[m + 1]), outDim = (int) ws[m].dim(0);
+                matmulRange(x, rows, ws[m], outDim, in, outs[m], (t - first[m]) * UNIT, Math.min(outDim, (upTo - first[m]) * UNIT));
                 t = upTo;
             }
         });
     }
 
     /**
-     * Chunk boundaries over {@code tiles} tiles for {@code threads} threads, guided: each chunk takes
-     * a {@code 2 · threads}-th of what is left, within [minTiles, maxTiles], so the first chunks are
+     * Chunk boundaries over {@code units} units of work for {@code threads} threads, guided: each chunk
+     * takes a {@code 2 · threads}-th of what is left, within [minUnits, maxUnits], so the first chunks are
      * large (few claims) and the last ones small (a thread slowed by a neighbour on a shared machine
      * holds the others back by a small chunk at most).
      */
-    static int[] chunkBounds(int tiles, int threads, int minTiles, int maxTiles) {
+    static int[] chunkBounds(int units, int threads, int minUnits, int maxUnits) {
         int[] bounds = new int[16];
         int chunks = 0;
-        for (int t = 0; t < tiles; ) {
-            int size = Math.min(maxTiles, Math.max(minTiles, (tiles - t + 2 * threads - 1) / (2 * threads)));
-            t = Math.min(tiles, t + size);
+        for (int t = 0; t < units; ) {
+            int size = Math.min(maxUnits, Math.max(minUnits, (units - t + 2 * threads - 1) / (2 * threads)));
+            t = Math.min(units, t + size);
             if (chunks + 2 > bounds.length) bounds = Arrays.copyOf(bounds, 2 * bounds.length);
             bounds[++chunks] = t;
         }
