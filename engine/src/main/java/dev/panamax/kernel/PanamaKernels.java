@@ -75,6 +75,12 @@ final class PanamaKernels implements Kernels {
     @Override
     public void matmul(float[] x, int rows, Tensor w, float[] out) {
         Checks.matmul(x, rows, w, out);
+        int outDim = (int) w.dim(0), in = (int) w.dim(1);
+        if (in > 0 && rows > 0 && ((long) outDim * in < PARALLEL_MIN_WEIGHTS || !pool.canShare(w.data()))) {
+            // no arrays, lambda or pool: small matrices are called many times per token
+            matmulRange(x, rows, w, outDim, in, out, 0, outDim);
+            return;
+        }
         matmulAll(x, rows, new Tensor[] {w}, new float[][] {out});
     }
 
