@@ -28,8 +28,11 @@ import java.util.Map;
  * minute to the next, so figures timed one after the other (all of A, then all of B) compare a quiet
  * minute with a busy one. Here every compared figure is timed <i>interleaved</i>: a round runs each
  * item once (the read probe, the GEMV and k-row GEMM for f32 and bf16, oneDNN's sgemm at the same
- * shapes), in an order rotated from round to round, and a ratio is the median over the rounds of the
- * ratio within each round, so a noisy moment hits both sides of it. Each item runs over
+ * shapes), in a fresh random order each round, and a ratio is the median over the rounds of the
+ * ratio within each round, so a noisy moment hits both sides of it. Each timed item starts after a
+ * short pause, so that threads the item before left spinning (oneDNN's OpenMP workers spin for
+ * milliseconds after a call) do not compete with it, and after one untimed call that wakes its own
+ * threads. Each item runs over
  * {@code --weights-mib} of distinct {@code --dim}² weight matrices (256 MiB by default: four 4096²
  * f32 matrices, eight times the L3), one call per matrix like the layers of a model, so no call finds
  * its weights in cache; the read probe sums those same f32 matrices, one call each. A result's
@@ -61,8 +64,12 @@ public final class KernelsBench implements Runnable {
     @Option(names = "--rounds", paramLabel = "N", description = "Measured rounds of the interleaved streaming kernels (default ${DEFAULT-VALUE}).")
     int rounds = 60;
 
-    static final String METHOD = "interleaved rounds: each round times every streaming item once (rotated order) over the same"
-            + " distinct weight matrices (one call per matrix, beyond the L3); ms = median per call, ms_min = fastest;"
+    /** The pause before each timed body (see {@link #rounds}). */
+    static final int GAP_MILLIS = 10;
+
+    static final String METHOD = "interleaved rounds: each round times every streaming item once, in a fresh random order, over the same"
+            + " distinct weight matrices (one call per matrix, beyond the L3), each after a " + GAP_MILLIS + " ms pause (threads left spinning"
+            + " by the item before go idle) and one untimed call on the last matrix (wakes its own threads); ms = median per call, ms_min = fastest;"
             + " ratio value = median of per-round ratios, value_best = ratio of fastest rounds, spread = quartiles of per-round ratios";
 
     /** One line of the results: {@code ms} is the median, {@code ms_min} the fastest run (the figure least disturbed by neighbours). */
@@ -72,7 +79,7 @@ public final class KernelsBench implements Runnable {
      * One timed item: {@code pass} runs it once over every weight matrix ({@code calls} calls of
      * {@code bytes} weight bytes each). Its per-round times, per call, land in {@code ms}.
      */
-    private record Item(String kernel, String impl, String dtype, int m, long bytes, int calls, Runnable pass) {}
+    private record Item(String kernel, String impl, String dtype, int m, long bytes, int calls, Runnable pass, Runnable wake) {}
 
     private final List<Result> results = new ArrayList<>();
     /** Per-round times per call (ms) of each timed item, by key (see {@link #key}). */
@@ -103,27 +110,30 @@ public final class KernelsBench implements Runnable {
                 if (dnnl) wArr[i] = w32[i].toFloatArray(); // oneDNN takes heap arrays: the same values, the same bytes per call
             }
             List<Item> items = new ArrayList<>();
+            Tensor last32 = w32[matrices - 1], last16 = w16[matrices - 1];
             items.add(new Item("probe", impl, "f32", 0, matrixBytes, matrices, () -> {
                 for (Tensor w : w32) MemoryProbe.sumFloats(w.data());
-            }));
+            }, () -> MemoryProbe.sumFloats(last32.data())));
             for (Tensor[] ws : List.of(w32, w16)) {
                 String dt = ws[0].dtype() == DType.F32 ? "f32" : "bf16";
                 for (int rows : new int[] {1, 2, 4, 8}) {
                     float[] x = randomArray(rows * k), out = new float[rows * n];
+                    Tensor last = ws == w32 ? last32 : last16;
                     items.add(new Item("gemm_rows", impl, dt, rows, ws[0].data().byteSize(), matrices, () -> {
                         for (Tensor w : ws) kernels.matmul(x, rows, w, out);
-                    }));
+                    }, () -> kernels.matmul(x, rows, last, out)));
                 }
             }
             if (dnnl)
                 for (int rows : new int[] {1, 2, 4, 8}) {
                     float[] x = randomArray(rows * k), out = new float[rows * n];
+                    float[] lastArr = wArr[matrices - 1];
                     items.add(new Item("gemm_rows", "dnnl", "f32", rows, matrixBytes, matrices, () -> {
                         for (float[] w : wArr) Gemm.sgemm(Gemm.Impl.DNNL, false, true, rows, n, k, 1f, x, k, w, k, 0f, out, n);
-                    }));
+                    }, () -> Gemm.sgemm(Gemm.Impl.DNNL, false, true, rows, n, k, 1f, x, k, lastArr, k, 0f, out, n)));
                 }
             log(items.size() + " streaming items, " + rounds + " interleaved rounds...");
-            double[][] t = rounds(items.stream().map(Item::pass).toList(), rounds, 90);
+            double[][] t = rounds(items.stream().map(Item::pass).toList(), items.stream().map(Item::wake).toList(), rounds, 120);
             for (int i = 0; i < items.size(); i++) {
                 Item it = items.get(i);
                 double[] perCall = Arrays.stream(t[i]).map(ms -> ms / it.calls).toArray();
@@ -176,7 +186,7 @@ public final class KernelsBench implements Runnable {
         if (dnnl) impls.add(Gemm.Impl.DNNL);
         List<Runnable> bodies = impls.stream().<Runnable>map(impl ->
                 () -> Gemm.sgemm(impl, false, false, size, size, size, 1f, a, size, b, size, 0f, c, size)).toList();
-        double[][] t = rounds(bodies, reps, 30);
+        double[][] t = rounds(bodies, null, reps, 30);
         for (int i = 0; i < impls.size(); i++) {
             String name = impls.get(i) == Gemm.Impl.DNNL ? "dnnl" : KernelProvider.kernels().name();
             perRound.put(key("gemm", name, "f32", size), t[i]);
@@ -282,22 +292,31 @@ public final class KernelsBench implements Runnable {
     }
 
     /**
-     * Times the bodies interleaved: after warm-up rounds (at least two, up to a second), each round
-     * runs every body once, starting at body (round mod count) so that none is always first or
-     * always after the same neighbour. Stops after {@code reps} rounds, or earlier (but after at least
-     * three) once {@code budgetSeconds} have passed. Returns each body's wall time in ms per round.
+     * Times the bodies interleaved. After warm-up rounds (at least two, up to a second), each round
+     * runs every body once, in a fresh random order, so that no body always follows the same
+     * neighbour. Before each timed body: a pause of {@link #GAP_MILLIS} ms, in which threads that
+     * the previous body left spinning (oneDNN's OpenMP workers spin for milliseconds after a call,
+     * the worker pool for 100 µs) go idle instead of competing with it, then its {@code wake} (when
+     * given: an untimed call that wakes its own threads, as a model's back-to-back calls find
+     * them). Stops after {@code reps} rounds, or earlier (but after at least three) once
+     * {@code budgetSeconds} have passed. Returns each body's wall time in ms per round.
      */
-    static double[][] rounds(List<Runnable> bodies, int reps, double budgetSeconds) {
+    static double[][] rounds(List<Runnable> bodies, List<Runnable> wakes, int reps, double budgetSeconds) {
         int count = bodies.size();
         long warmEnd = System.nanoTime() + 1_000_000_000L;
         for (int w = 0; w < 2 || (w < 10 && System.nanoTime() < warmEnd); w++)
             for (Runnable b : bodies) b.run();
         double[][] t = new double[count][reps];
         long end = System.nanoTime() + (long) (budgetSeconds * 1e9);
+        java.util.Random order = new java.util.Random(42);
+        List<Integer> perm = new ArrayList<>();
+        for (int i = 0; i < count; i++) perm.add(i);
         int done = 0;
         while (done < reps && (done < 3 || System.nanoTime() < end)) {
-            for (int j = 0; j < count; j++) {
-                int i = (done + j) % count;
+            java.util.Collections.shuffle(perm, order);
+            for (int i : perm) {
+                pause();
+                if (wakes != null) wakes.get(i).run();
                 long t0 = System.nanoTime();
                 bodies.get(i).run();
                 t[i][done] = (System.nanoTime() - t0) / 1e6;
@@ -306,6 +325,15 @@ public final class KernelsBench implements Runnable {
         }
         for (int i = 0; i < count; i++) t[i] = Arrays.copyOf(t[i], done);
         return t;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(GAP_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     static double median(double[] v) { return quantile(v, 0.5); }
