@@ -143,6 +143,9 @@ final class Report {
         md.append(String.format(Locale.ROOT, "Measured read bandwidth %s GB/s; %s kernels, %s-bit vectors, %s threads; worker-pool dispatch %s µs; oneDNN %s.%n%n",
                 num(k.get("read_gbps")), k.path("kernels").asText(), k.path("vector_bits").asText(), k.path("threads").asText(),
                 num(k.get("dispatch_us")), k.path("dnnl").asBoolean() ? "in use" : "unavailable"));
+        if (k.hasNonNull("method"))
+            md.append("Method (").append(k.path("rounds").asText()).append(" rounds, ").append(k.path("matrices").asText())
+                    .append(" weight matrices, ").append(num(k.get("weights_mib"))).append(" MiB of f32): ").append(k.path("method").asText()).append(".\n\n");
         md.append("| kernel | impl | dtype | m | n | k | ms | GB/s | GFLOP/s |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (JsonNode x : k.path("results"))
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %d | %s | %s | %s |%n", x.path("kernel").asText(), x.path("impl").asText(),
