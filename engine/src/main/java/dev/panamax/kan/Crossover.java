@@ -11,8 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Chooses, per layer, the batch size from which the dense GEMM path beats the local path, by timing
  * both on a synthetic batch once per layer shape per JVM. {@code -Dpanamax.kan.path=local|dense}
  * forces one path (tests use it to cover both). Narrow layers on uniform cubic grids run the local
- * path with the bases computed in vector lanes across the batch ({@code -Dpanamax.kan.bases=batch|sample}
- * forces one way for every layer).
+ * path with the bases computed in vector lanes across the batch, and every uniform cubic layer
+ * builds its dense path's features so ({@code -Dpanamax.kan.bases=batch|sample} forces one way for
+ * every layer).
  */
 final class Crossover {
     private Crossover() {}
@@ -31,10 +32,15 @@ final class Crossover {
             p.batchBases = switch (bases) {
                 case "batch" -> true;
                 case "sample" -> false;
-                // Not timed: timing warms the kernels, and the Vector API's exp gives other last bits
-                // once compiled, so a timed choice made rows depend on JIT state (seen in tests).
-                // Measured by hand (bench kan, [2,5,1]): ~9% more samples/s at batch 4096.
+                // A static rule, measured by hand (bench kan, [2,5,1] G=5, batch 4096, interleaved
+                // with the MLP in one process): KAN/MLP time ~3.0 per sample, ~1.0-1.4 in lanes.
                 default -> p.narrow() && !KernelProvider.kernels().name().equals("scalar");
+            };
+            // The dense path's feature matrix gets the same floats either way.
+            p.denseLanes = switch (bases) {
+                case "batch" -> true;
+                case "sample" -> false;
+                default -> p.uniformCubic() && !KernelProvider.kernels().name().equals("scalar");
             };
             p.denseFrom = switch (forced) {
                 case "local" -> Integer.MAX_VALUE;

@@ -64,8 +64,8 @@ public final class Knots {
 
     public float knot(int i) { return t[i]; }
 
-    /** Whether {@link #weights} uses the uniform cubic closed form in span s (interior spans of a uniform cubic grid). */
-    public boolean closedFormAt(int s) { return uniform && k == 3 && s >= 3 && s < nBases; }
+    /** Whether {@link #weights} uses the closed form of the cubic bases (uniform cubic grids, in every span). */
+    public boolean closedForm() { return uniform && k == 3; }
 
     /** 1 / step of a uniform grid (0 for a non-uniform one). */
     public float invStep() { return invStep; }
@@ -100,15 +100,23 @@ public final class Knots {
      * it covers that are zero at x get weight 0. {@code scratch} needs k + 1 floats.
      */
     public int weights(float x, int s, float[] c, float[] scratch) {
-        if (closedFormAt(s)) {
-            // Cubic splines on a uniform grid, away from the ends: the four bases are the fixed
+        if (closedForm()) {
+            // Cubic splines on a uniform grid: the four bases B_{s-3} .. B_s are the fixed
             // polynomials of the position u in the span (what the recursion reduces to).
             float u = (x - t[s]) * invStep, v = 1f - u, u2 = u * u, u3 = u2 * u;
-            c[0] = v * v * v * (1f / 6);
-            c[1] = (3 * u3 - 6 * u2 + 4) * (1f / 6);
-            c[2] = (-3 * u3 + 3 * u2 + 3 * u + 1) * (1f / 6);
-            c[3] = u3 * (1f / 6);
-            return s - 3;
+            float[] p = s - 3 == Math.clamp(s - 3, 0, nBases - 4) ? c : scratch;
+            p[0] = v * v * v * (1f / 6);
+            p[1] = (3 * u3 - 6 * u2 + 4) * (1f / 6);
+            p[2] = (-3 * u3 + 3 * u2 + 3 * u + 1) * (1f / 6);
+            p[3] = u3 * (1f / 6);
+            if (p == c) return s - 3;
+            // In the k spans at either end some of the four do not exist: keep those that do.
+            int start = Math.clamp(s - 3, 0, nBases - 4);
+            for (int j = 0; j < 4; j++) {
+                int src = start + j - (s - 3);
+                c[j] = src >= 0 && src <= 3 ? scratch[src] : 0f;
+            }
+            return start;
         }
         float[] n = scratch;                  // n[j] is basis m = s - k + j at the current order
         java.util.Arrays.fill(n, 0, k + 1, 0f);

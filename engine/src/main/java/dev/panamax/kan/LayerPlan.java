@@ -44,14 +44,17 @@ final class LayerPlan {
     private final float[] subScale, subBias, nodeScale, nodeBias;
     private final boolean plainNodes;    // no multiplication nodes and unit affines: the subnodes are the nodes
     private final SplineKernels kernels;
-    // Uniform cubic grids only (else null): per input, the knots of the G interior spans and the
-    // spline weights as cubicTable[i][o][j][q] = w[i][1 + q + j][o], for SplineKernels.cubicUniform.
-    private final float[][] interiorKnots;
+    // Uniform cubic grids only (else null): per input, its knots, and for SplineKernels.cubicUniform
+    // the spline weights by span q (0 .. G + 2k - 1): cubicTable[i][o][j][q] = w[i][1 + q - 3 + j][o],
+    // the weight of basis q - 3 + j, 0 where that basis does not exist (the spans at the ends).
+    private final float[][] spanKnots;
     private final float[] cubicTable;
+    private final int spans;
 
     volatile int denseFrom = Integer.MAX_VALUE;
     volatile boolean splitOutputs = true;   // small batches on wide layers: split outputs across the pool (measured)
     volatile boolean batchBases = false;    // local path: bases in vector lanes across the batch (narrow layers)
+    volatile boolean denseLanes = false;    // dense path: spans and bases in vector lanes (uniform cubic layers)
 
     LayerPlan(KanLayer layer, SplineKernels kernels) {
         this.layer = layer;
@@ -85,17 +88,21 @@ final class LayerPlan {
         this.nodeBias = toFloat(layer.nodeBias());
         this.plainNodes = layer.multArity().length == 0 && unit(layer.subScale(), layer.subBias()) && unit(layer.nodeScale(), layer.nodeBias());
         if (uniformCubic()) {
-            int g = nb - k;
-            interiorKnots = new float[in][];
-            for (int i = 0; i < in; i++) interiorKnots[i] = Arrays.copyOfRange(layer.knots()[i].knots(), k, k + g + 1);
-            cubicTable = new float[in * out * 4 * g + 16];      // + one whole vector read past the last row
+            spans = layer.knots()[0].knotCount() - 1;
+            spanKnots = new float[in][];
+            for (int i = 0; i < in; i++) spanKnots[i] = layer.knots()[i].knots();
+            cubicTable = new float[in * out * 4 * spans + 16];      // + one whole vector read past the last row
             for (int i = 0; i < in; i++)
                 for (int o = 0; o < out; o++)
                     for (int j = 0; j < 4; j++)
-                        for (int q = 0; q < g; q++)
-                            cubicTable[((i * out + o) * 4 + j) * g + q] = w[(i * rowsPerInput + 1 + q + j) * out + o];
+                        for (int q = 0; q < spans; q++) {
+                            int basis = q - 3 + j;
+                            if (basis >= 0 && basis < nb)
+                                cubicTable[((i * out + o) * 4 + j) * spans + q] = w[(i * rowsPerInput + 1 + basis) * out + o];
+                        }
         } else {
-            interiorKnots = null;
+            spans = 0;
+            spanKnots = null;
             cubicTable = null;
         }
     }
@@ -210,7 +217,7 @@ final class LayerPlan {
      * per-sample loop.
      */
     private void lanes(float[] x, int rows, float[] sub, int o0, int o1) {
-        int n = o1 - o0, g = layer.gridSize();
+        int n = o1 - o0;
         int tile = Math.min(Math.clamp(TILE_FLOATS / n, 16, LANES_TILE), (rows + 15) / 16 * 16);   // small batches: small buffers
         float[] xi = new float[tile], bi = new float[tile], yT = new float[n * tile], c = new float[4], scratch = new float[4];
         int[] slow = new int[tile];
@@ -223,8 +230,8 @@ final class LayerPlan {
                 base(xi, bi, tb);
                 Knots kn = knots[i];
                 int wi = i * rowsPerInput * out + o0;
-                int left = kernels.cubicUniform(xi, bi, tb, interiorKnots[i], g, kn.knot(0), kn.invStep(), k,
-                        w, wi, cubicTable, (i * out + o0) * 4 * g, n, yT, tile, slow);
+                int left = kernels.cubicUniform(xi, bi, tb, spanKnots[i], spans, kn.knot(0), kn.invStep(), 0,
+                        w, wi, cubicTable, (i * out + o0) * 4 * spans, n, yT, tile, slow);
                 for (int e = 0; e < left; e++) {
                     int t = slow[e];
                     float v = xi[t];
@@ -256,6 +263,10 @@ final class LayerPlan {
         int tile = Math.min(DENSE_TILE, rows);
         float[] features = new float[tile * width], xi = new float[tile], bi = new float[tile],
                 c = new float[k + 1], scratch = new float[k + 1], y = new float[tile * out];
+        boolean lanes = denseLanes && cubicTable != null;
+        int[] span = lanes ? new int[tile] : null, slow = lanes ? new int[tile] : null;
+        int nBases = rowsPerInput - 1;
+        float[] cs = lanes ? new float[4 * tile] : null;
         Knots[] knots = layer.knots();
         for (int r0 = 0; r0 < rows; r0 += tile) {
             int tb = Math.min(tile, rows - r0);
@@ -263,13 +274,23 @@ final class LayerPlan {
             for (int i = 0; i < in; i++) {
                 for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
                 base(xi, bi, tb);
+                Knots kn = knots[i];
+                if (lanes) {       // spans and bases in vector lanes; the samples outside the interior below
+                    int left = kernels.cubicBases(xi, tb, spanKnots[i], spans, kn.knot(0), kn.invStep(), 0, span, cs, tile, slow);
+                    for (int e = 0; e < left; e++) span[slow[e]] = -1;
+                }
                 for (int t = 0; t < tb; t++) {
                     int f = t * width + i * rowsPerInput;
                     features[f] = bi[t];
-                    int s = knots[i].span(xi[t]);
+                    if (lanes && span[t] >= 0) {        // bases span - 3 .. span, those that exist
+                        int first = span[t] - 3;
+                        for (int j = Math.max(0, -first); j < 4 && first + j < nBases; j++) features[f + 1 + first + j] = cs[j * tile + t];
+                        continue;
+                    }
+                    int s = kn.span(xi[t]);
                     if (s >= 0) {
-                        int start = knots[i].weights(xi[t], s, c, scratch);
-                        System.arraycopy(c, 0, features, f + 1 + start, k + 1);
+                        int start = kn.weights(xi[t], s, c, scratch);
+                        for (int j = 0; j <= k; j++) features[f + 1 + start + j] = c[j];
                     }
                 }
             }

@@ -174,6 +174,49 @@ public final class PanamaSplineKernels implements SplineKernels {
     }
 
     @Override
+    public int cubicBases(float[] x, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
+                          int[] span, float[] c, int cs, int[] outliers) {
+        // cubicUniform's span search and closed form (written out again: as a helper method the
+        // JIT did not inline it, and the vectors went through memory), then stores instead of the update.
+        boolean permute = intervals <= S.length();
+        VectorMask<Float> spanLanes = S.indexInRange(0, Math.min(intervals, S.length()));
+        FloatVector lefts = FloatVector.fromArray(S, knots, 0, spanLanes), rights = FloatVector.fromArray(S, knots, 1, spanLanes);
+        int[] spans = new int[S.length()];
+        float last = intervals - 1;
+        int slow = 0;
+        for (int t = 0; t < n; t += S.length()) {
+            VectorMask<Float> m = S.indexInRange(t, n);
+            FloatVector xv = FloatVector.fromArray(S, x, t, m);
+            FloatVector p = xv.sub(x0).mul(invStep);
+            p = p.blend(0f, p.test(VectorOperators.IS_NAN)).max(0f).min(last + firstSpan);
+            FloatVector r = p.add(ROUND).sub(ROUND);
+            FloatVector q = r.sub(1f, r.compare(VectorOperators.GT, p)).sub(firstSpan).max(0f);
+            IntVector qi = (IntVector) q.convertShape(VectorOperators.F2I, SI, 0);
+            FloatVector left, right;
+            if (permute) {
+                left = q.selectFrom(lefts);
+                right = q.selectFrom(rights);
+            } else {
+                qi.intoArray(spans, 0);
+                left = FloatVector.fromArray(S, knots, 0, spans, 0);
+                right = FloatVector.fromArray(S, knots, 1, spans, 0);
+            }
+            VectorMask<Float> fast = m.and(left.compare(VectorOperators.LE, xv)).and(xv.compare(VectorOperators.LT, right));
+            VectorMask<Float> rest = m.andNot(fast);
+            if (rest.anyTrue())
+                for (long bits = rest.toLong(); bits != 0; bits &= bits - 1) outliers[slow++] = t + Long.numberOfTrailingZeros(bits);
+            FloatVector u = xv.sub(left).mul(invStep);
+            FloatVector v = FloatVector.broadcast(S, 1f).sub(u), u2 = u.mul(u), u3 = u2.mul(u);
+            qi.intoArray(span, t, m.cast(SI));
+            v.mul(v).mul(v).mul(SIXTH).intoArray(c, t, m);
+            u3.mul(3f).sub(u2.mul(6f)).add(4f).mul(SIXTH).intoArray(c, cs + t, m);
+            u3.mul(-3f).add(u2.mul(3f)).add(u.mul(3f)).add(1f).mul(SIXTH).intoArray(c, 2 * cs + t, m);
+            u3.mul(SIXTH).intoArray(c, 3 * cs + t, m);
+        }
+        return slow;
+    }
+
+    @Override
     public void silu(float[] x, int xOff, float[] out, int outOff, int n) {
         // PanamaKernels.exp, not the lane-wise EXP: that one's intrinsic and Java fallback differ in
         // the last bit, so a row's SiLU would change when the JIT compiles this loop.

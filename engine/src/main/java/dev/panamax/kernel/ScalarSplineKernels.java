@@ -41,6 +41,24 @@ public final class ScalarSplineKernels implements SplineKernels {
     }
 
     @Override
+    public int cubicBases(float[] x, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
+                          int[] span, float[] c, int cs, int[] outliers) {
+        int slow = 0;
+        for (int t = 0; t < n; t++) {
+            float xt = x[t];
+            int q = Math.min(Math.max((int) ((xt - x0) * invStep) - firstSpan, 0), intervals - 1);
+            if (!(knots[q] <= xt && xt < knots[q + 1])) { outliers[slow++] = t; continue; }
+            float u = (xt - knots[q]) * invStep, v = 1f - u, u2 = u * u, u3 = u2 * u;
+            span[t] = q;
+            c[t] = v * v * v * (1f / 6);
+            c[cs + t] = (3 * u3 - 6 * u2 + 4) * (1f / 6);
+            c[2 * cs + t] = (-3 * u3 + 3 * u2 + 3 * u + 1) * (1f / 6);
+            c[3 * cs + t] = u3 * (1f / 6);
+        }
+        return slow;
+    }
+
+    @Override
     public void silu(float[] x, int xOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
             float v = x[xOff + i];

@@ -30,25 +30,37 @@ public interface SplineKernels {
      * One input of a layer on a uniform cubic grid (k = 3), for n samples in vector lanes: the
      * narrow layers' local path, where a pass over a handful of outputs is too short to vectorise.
      *
-     * <p>The grid's interior spans are numbered q = 0 .. intervals - 1, span q running from
-     * {@code knots[q]} to {@code knots[q + 1]} (the knots inside the grid range, those of pykan's
-     * spans k .. G + k - 1). For sample t, with {@code u = (x[t] - knots[q]) * invStep}, the span is
-     * guessed as {@code (int) ((x[t] - x0) * invStep) - firstSpan} and accepted only when
-     * {@code knots[q] <= x[t] < knots[q + 1]}; then, for every output {@code o < nOut}, on the
-     * transposed accumulator {@code y[o * ys + t]}, the fused chain of {@link #accumulate}:
-     * {@code base[t] * wBase[wBaseOff + o]}, then {@code cj * table[tableOff + (4 * o + j) * intervals + q]}
+     * <p>The spans handled are numbered q = 0 .. intervals - 1, span q running from {@code knots[q]}
+     * to {@code knots[q + 1]} (a KAN layer passes all its knots, firstSpan 0, and a table that holds
+     * 0 for the bases missing in the spans at the ends). For sample t the span is guessed as
+     * {@code (int) ((x[t] - x0) * invStep) - firstSpan} and accepted only when
+     * {@code knots[q] <= x[t] < knots[q + 1]}; then, with {@code u = (x[t] - knots[q]) * invStep},
+     * for every output {@code o < nOut}, on the transposed accumulator {@code y[o * ys + t]}, the
+     * fused chain of {@link #accumulate}: {@code base[t] * wBase[wBaseOff + o]}, then
+     * {@code cj * table[tableOff + (4 * o + j) * intervals + q]}
      * for j = 0..3, where c0..c3 are the closed-form cubic bases
      * {@code v³/6, (3u³ - 6u² + 4)/6, (-3u³ + 3u² + 3u + 1)/6, u³/6} ({@code v = 1 - u}) computed
      * with exactly the operations of {@code Knots.weights} (no fusing). So an accepted sample gets
-     * the same floats as the per-sample path.
+     * the same floats as the per-sample path (at the ends of the grid that path's window holds the
+     * same non-zero terms in the same order; only the sign of an exact zero sum could differ).
      *
-     * <p>Samples in no interior span (outside the grid range, NaN, infinite, or on a knot where the
+     * <p>Samples in none of these spans (outside the grid, NaN, infinite, or on a knot where the
      * arithmetic guess is one off) are left untouched; their indices t are written to
      * {@code outliers} (n ints) and their count returned, for the caller's per-sample path.
      * {@code table} must hold 16 floats past its last row (a whole vector is read from any row).
      */
     int cubicUniform(float[] x, float[] base, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
                      float[] wBase, int wBaseOff, float[] table, int tableOff, int nOut, float[] y, int ys, int[] outliers);
+
+    /**
+     * The spans and closed-form cubic bases of {@link #cubicUniform}, without the update (the dense
+     * path scatters them into its feature matrix): for each accepted sample t, {@code span[t] = q}
+     * and {@code c[j * cs + t]} the basis c_j (j = 0..3), bit-identical to {@code Knots.weights}.
+     * Rejected samples are listed in {@code outliers} (their count returned); their span and bases
+     * are left unspecified.
+     */
+    int cubicBases(float[] x, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
+                   int[] span, float[] c, int cs, int[] outliers);
 
     /**
      * {@code out[outOff + i] = x / (1 + exp(-x))} for i &lt; n (SiLU, the default base function).

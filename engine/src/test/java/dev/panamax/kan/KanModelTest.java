@@ -195,6 +195,29 @@ class KanModelTest {
     }
 
     @Test
+    void denseFeaturesInVectorLanesGiveTheSameFloats() {
+        float[][] x = inputs(300, 3, 22);
+        for (int r = 0; r < x.length; r += 5) x[r][r % 3] = -1f + 0.4f * (r % 9 - 2);     // knots of G = 5 (and beyond)
+        var layers = List.of(TestKans.layer(3, 40, 5, 3, BaseFunction.SILU, 41), TestKans.layer(40, 3, 20, 3, BaseFunction.SILU, 42));
+        float[][] perSample;
+        System.setProperty("panamax.kan.path", "dense");
+        try {
+            System.setProperty("panamax.kan.bases", "sample");
+            try (KanModel m = new KanModel(layers, "t", null)) { perSample = m.predict(x); }
+            System.setProperty("panamax.kan.bases", "batch");
+            try (KanModel m = new KanModel(layers, "t", null)) {
+                assertEquals(List.of("dense", "dense"), m.paths(1));
+                float[][] lanes = m.predict(x);
+                for (int r = 0; r < x.length; r++) assertArrayEquals(perSample[r], lanes[r], "row " + r + " " + java.util.Arrays.toString(x[r]));
+                assertMatchesReference(m, java.util.Arrays.copyOf(x, 60), "dense lanes", 2e-5);
+            }
+        } finally {
+            System.clearProperty("panamax.kan.path");
+            System.clearProperty("panamax.kan.bases");
+        }
+    }
+
+    @Test
     void memorySegmentBatchesAndWrongWidths() {
         try (KanModel m = TestKans.model(5, 3, 2, 3, 2); Arena arena = Arena.ofConfined()) {
             float[][] x = {{0.1f, 0.2f}, {-0.5f, 0.7f}, {0.9f, -0.9f}};

@@ -86,6 +86,41 @@ class SplineKernelsTest {
     }
 
     @Test
+    void cubicBasesAreBitIdenticalToTheScalarTwinAndToCubicUniformsBases() {
+        SplittableRandom rnd = new SplittableRandom(14);
+        for (int g : new int[] {1, 5, 16, 20})
+            for (int n : new int[] {1, 3, 15, 16, 17, 33, 100}) {
+                float[] knots = uniformKnots(g), interior = java.util.Arrays.copyOfRange(knots, 3, 4 + g);
+                float invStep = 1f / ((knots[knots.length - 1] - knots[0]) / (knots.length - 1));
+                float[] x = awkwardInputs(n, knots, rnd);
+                int cs = n + 2;
+                int[] spanA = new int[n], spanB = new int[n], slowA = new int[n], slowB = new int[n], slowU = new int[n];
+                float[] a = new float[4 * cs], b = new float[4 * cs];
+                int ca = panama.cubicBases(x, n, interior, g, knots[0], invStep, 3, spanA, a, cs, slowA);
+                int cb = scalar.cubicBases(x, n, interior, g, knots[0], invStep, 3, spanB, b, cs, slowB);
+                String where = "G=" + g + " n=" + n;
+                assertArrayEquals(java.util.Arrays.copyOf(slowB, cb), java.util.Arrays.copyOf(slowA, ca), where);
+                // cubicUniform with a one-hot table reads the bases back: row (o = 0, j) is 1 at span q only
+                boolean[] slow = new boolean[n];
+                for (int e = 0; e < ca; e++) slow[slowA[e]] = true;
+                for (int t = 0; t < n; t++) {
+                    if (slow[t]) continue;
+                    assertEquals(spanB[t], spanA[t], where + " span at t=" + t);
+                    for (int j = 0; j < 4; j++) assertEquals(b[j * cs + t], a[j * cs + t], where + " c" + j + " at t=" + t);
+                    float[] y = new float[1];
+                    for (int j = 0; j < 4; j++) {
+                        float[] one = new float[4 * g + 16];
+                        one[j * g + spanA[t]] = 1f;
+                        y[0] = 0f;
+                        assertEquals(0, panama.cubicUniform(new float[] {x[t]}, new float[1], 1, interior, g, knots[0], invStep, 3,
+                                new float[1], 0, one, 0, 1, y, 1, slowU));
+                        assertEquals(a[j * cs + t], y[0], where + " c" + j + " as cubicUniform weighs it, t=" + t);
+                    }
+                }
+            }
+    }
+
+    @Test
     void cubicUniformIsAccumulateWithTheClosedFormBases() {
         // The contract: an accepted sample gets accumulate's chain with the closed-form cubic bases.
         SplittableRandom rnd = new SplittableRandom(12);
