@@ -55,7 +55,7 @@ final class BenchSupport {
      * buffer of {@code mib} MiB of ones, median of 7 passes after a warm-up one.
      */
     static double readGbps(long mib) {
-        try (ReadProbe probe = new ReadProbe(mib)) {
+        try (ReadProbe probe = new ReadProbe(mib, mib)) {
             return probe.gbps(7);
         }
     }
@@ -68,10 +68,15 @@ final class BenchSupport {
     static final class ReadProbe implements AutoCloseable {
         private final Arena arena = Arena.ofShared();
         private final MemorySegment buf;
+        private final long slice;
+        private long next;
 
-        ReadProbe(long mib) {
+        /** A buffer of {@code mib} MiB, read {@code sliceMib} at a time by {@link #readSlice} (at most the buffer). */
+        ReadProbe(long mib, long sliceMib) {
             if (mib < 1) throw new IllegalArgumentException("probe buffer must be >= 1 MiB, is " + mib);
+            if (sliceMib < 1) throw new IllegalArgumentException("probe slice must be >= 1 MiB, is " + sliceMib);
             buf = arena.allocate(mib << 20, 64);
+            slice = Math.min(sliceMib, mib) << 20;
             float[] ones = new float[1 << 18];
             Arrays.fill(ones, 1f);
             for (long off = 0; off < buf.byteSize(); off += 4L * ones.length)
@@ -92,20 +97,19 @@ final class BenchSupport {
             return gbps[passes / 2];
         }
 
-        private long next;
+        /** Bytes {@link #readSlice} reads. */
+        long sliceBytes() { return slice; }
 
         /**
-         * Reads the next {@code bytes} of the buffer (all of it when smaller), going round it slice
-         * after slice so that a slice is long out of the caches when its turn comes again; returns
-         * the nanoseconds the read took.
+         * Reads the buffer's next slice, going round it slice after slice so that a slice is long out
+         * of the caches when its turn comes again; returns the nanoseconds the read took.
          */
-        long readNext(long bytes) {
-            long size = Math.min(bytes, buf.byteSize()) & ~63L;
-            if (next + size > buf.byteSize()) next = 0;
-            MemorySegment slice = buf.asSlice(next, size);
-            next += size;
+        long readSlice() {
+            if (next + slice > buf.byteSize()) next = 0;
+            MemorySegment part = buf.asSlice(next, slice);
+            next += slice;
             long t0 = System.nanoTime();
-            float sum = MemoryProbe.sumFloats(slice);
+            float sum = MemoryProbe.sumFloats(part);
             long t = System.nanoTime() - t0;
             check(sum);
             return t;

@@ -29,17 +29,18 @@ import java.util.concurrent.Callable;
  *
  * <p>On a shared machine both sides swing several-fold from one second to the next, so they are
  * measured in alternation, token by token: after every generated token the probe reads the next
- * slice of its buffer, and the clock of the next decoding step starts when that read ends. A run's
- * efficiency is its decoding speed over the probe's speed in the same run, and a model's figure is
- * the median over its runs: a busy moment slows the probe and the decoding alike instead of skewing
- * one side.
+ * slice of its buffer, and the clock of the next decoding step starts when that read ends. Each
+ * step is compared with the probe's reads just before and after it; a run's efficiency is the
+ * median of its steps', and a model's the median of its runs': a busy moment slows the probe and
+ * the decoding alike instead of skewing one side.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Greedy next-token decoding speed on random-weight models written to a temporary folder"
                 + " (llama2.c stories shapes; llama2.c .bin F32 and Meta params.json + model.safetensors F32 and BF16),"
                 + " against the read bandwidth measured in the same run and against PyTorch eager on the same files.",
-                "Bandwidth efficiency = weight bytes per token × tokens/s ÷ read GB/s, both from the same timed run: after every"
-                + " token the read probe reads the next slice of its buffer, outside the decoding's clock. A model's figure is the median over its runs.",
+                "Bandwidth efficiency = weight bytes per token × tokens/s ÷ read GB/s, token by token: after every token the read probe"
+                + " reads the next slice of its buffer, outside the decoding's clock, and each decoding step is compared with the probe's reads"
+                + " just before and after it. A run's figure is the median over its steps, a model's the median over its runs.",
                 "Progress goes to stderr; the folder is deleted at the end."})
 public final class GenerateBench implements Callable<Integer> {
 
@@ -75,7 +76,7 @@ public final class GenerateBench implements Callable<Integer> {
     int promptTokens;
 
     @Option(names = "--repeats", paramLabel = "N", defaultValue = "5",
-            description = "timed runs per model, each between two read probes; medians count (default ${DEFAULT-VALUE})")
+            description = "timed runs per model; medians over them count (default ${DEFAULT-VALUE})")
     int repeats;
 
     @Option(names = "--torch", paramLabel = "auto|off", defaultValue = "auto",
@@ -125,7 +126,7 @@ public final class GenerateBench implements Callable<Integer> {
     Map<String, Object> run(List<RandomModelWriter.Shape> shapes, List<Variant> vs) {
         Path folder = BenchSupport.tempFolder();
         try (ProgressBar bar = BenchSupport.progress("bench generate", 1 + (long) shapes.size() * vs.size() * 3);
-             BenchSupport.ReadProbe probe = new BenchSupport.ReadProbe(bandwidthMib)) {
+             BenchSupport.ReadProbe probe = new BenchSupport.ReadProbe(bandwidthMib, probeSliceMib)) {
             bar.step();
             TorchRunner t = torch.equals("off") ? null : TorchRunner.find(python, folder);
 
@@ -141,10 +142,10 @@ public final class GenerateBench implements Callable<Integer> {
             report.put("machine", BenchSupport.machine());
             report.put("read_gbps", BenchSupport.round(BenchSupport.median(probes), 4));
             report.put("read_gbps_probes", probes.stream().map(g -> BenchSupport.round(g, 4)).toList());
-            report.put("bandwidth_efficiency_method", "per timed run: weight_bytes_per_token x tokens/s / the read probe's GB/s in the same run"
-                    + " (after every token it reads the next " + Math.min(probeSliceMib, bandwidthMib) + " MiB of a " + bandwidthMib
-                    + " MiB buffer, outside the decoding's clock); per model: the median over its " + repeats + " runs."
-                    + " read_gbps: the median over every run of the bench; read_gbps_probes: each run's");
+            report.put("bandwidth_efficiency_method", "per decoding step: weight_bytes_per_token / the step's time / the mean GB/s of the read"
+                    + " probe just before and after it (after every token the probe reads the next " + (probe.sliceBytes() >> 20) + " MiB of a "
+                    + bandwidthMib + " MiB buffer, outside the decoding's clock); per run (efficiency_runs): the median over its steps;"
+                    + " per model: the median over its " + repeats + " runs. read_gbps: the median of the runs' probe GB/s (read_gbps_probes)");
             report.put("prompt_tokens", promptTokens);
             report.put("tokens", tokens);
             report.put("repeats", repeats);
@@ -183,12 +184,12 @@ public final class GenerateBench implements Callable<Integer> {
         Decode last = null;
         try (LanguageModel model = LanguageModel.load(path)) {
             GenerateOptions options = GenerateOptions.greedy().maxTokens(tokens).decoder(GenerateOptions.Decoder.NTP);
-            decode(model, prompt, options, probe, probeSliceMib << 20); // warm-up: the JIT compiles kernels and probe, the weights' pages come in
+            decode(model, prompt, options, probe); // warm-up: the JIT compiles kernels and probe, the weights' pages come in
             for (int r = 0; r < repeats; r++) {
-                last = decode(model, prompt, options, probe, probeSliceMib << 20);
-                tps.add(last.tokensPerSecond);
-                probes.add(last.readGbps);
-                efficiency.add(bytes * last.tokensPerSecond / 1e9 / last.readGbps);
+                last = decode(model, prompt, options, probe);
+                tps.add(last.tokensPerSecond());
+                probes.add(last.readGbps(probe.sliceBytes()));
+                efficiency.add(last.efficiency(bytes, probe.sliceBytes()));
             }
         }
         allProbes.addAll(probes);
@@ -230,28 +231,54 @@ public final class GenerateBench implements Callable<Integer> {
         return row;
     }
 
-    private record Decode(GenerateResult result, double tokensPerSecond, double readGbps) {}
+    /**
+     * A timed run: step i (1 ≤ i < n, token i after token i-1) took {@code steps[i]} ns; after token
+     * j the probe read one slice in {@code probes[j]} ns. Step i lies between probes i-1 and i.
+     */
+    private record Decode(GenerateResult result, int n, long[] steps, long[] probes) {
+
+        /** Tokens/s over the steps after the first token, so the prompt's pass is not counted. */
+        double tokensPerSecond() {
+            long t = 0;
+            for (int i = 1; i < n; i++) t += steps[i];
+            return n >= 2 ? (n - 1) / (t / 1e9) : result.tokensPerSecond();
+        }
+
+        /** The probe's GB/s over the run. */
+        double readGbps(long sliceBytes) {
+            long t = 0;
+            for (int j = 0; j < n; j++) t += probes[j];
+            return n * (double) sliceBytes / t;
+        }
+
+        /** The median over the steps of the step's GB/s over the mean GB/s of the probes around it. */
+        double efficiency(long bytesPerToken, long sliceBytes) {
+            if (n < 2) return bytesPerToken * tokensPerSecond() / 1e9 / readGbps(sliceBytes);
+            List<Double> ratios = new ArrayList<>();
+            for (int i = 1; i < n; i++) {
+                double probe = (sliceBytes / (double) probes[i - 1] + sliceBytes / (double) probes[i]) / 2;
+                ratios.add(bytesPerToken / (double) steps[i] / probe);
+            }
+            return BenchSupport.median(ratios);
+        }
+    }
 
     /**
-     * Greedy decoding; tokens/s over the steps after the first token, so the prompt's pass is not
-     * counted. With a probe, it reads {@code probeBytes} after every token, and each step's clock
-     * starts when that read ends; readGbps is then the probe's speed over the run, else NaN.
+     * Greedy decoding. With a probe, it reads the probe's next slice after every token, and each
+     * step's clock starts when that read ends.
      */
-    private static Decode decode(LanguageModel model, int[] prompt, GenerateOptions options, BenchSupport.ReadProbe probe, long probeBytes) {
-        long[] clock = new long[3]; // [0] the step's start, [1] steps' nanoseconds, [2] the probe's nanoseconds
-        long[] read = {0};
+    private static Decode decode(LanguageModel model, int[] prompt, GenerateOptions options, BenchSupport.ReadProbe probe) {
+        long[] steps = new long[options.maxTokens()], probes = new long[options.maxTokens()];
+        long[] start = {0};
         int[] n = {0};
         GenerateResult r = model.generate(prompt, options, (id, text) -> {
             long now = System.nanoTime();
-            if (n[0]++ > 0) clock[1] += now - clock[0];
-            if (probe != null) {
-                clock[2] += probe.readNext(probeBytes);
-                read[0] += probeBytes;
-            }
-            clock[0] = System.nanoTime();
+            int i = n[0]++;
+            if (i > 0) steps[i] = now - start[0];
+            if (probe != null) probes[i] = probe.readSlice();
+            start[0] = System.nanoTime();
         });
-        double tps = n[0] >= 2 ? (n[0] - 1) / (clock[1] / 1e9) : r.tokensPerSecond();
-        return new Decode(r, tps, probe == null || clock[2] == 0 ? Double.NaN : read[0] / (double) clock[2]);
+        return new Decode(r, n[0], steps, probes);
     }
 
     private void print(Map<String, Object> report, PrintStream out) throws Exception {
@@ -272,6 +299,7 @@ public final class GenerateBench implements Callable<Integer> {
         @SuppressWarnings("unchecked") Map<String, Object> torchInfo = (Map<String, Object>) report.get("torch");
         if (!(boolean) torchInfo.get("available")) out.println("torch comparison skipped: " + torchInfo.get("skipped_because"));
         else out.println("torch " + torchInfo.get("version") + ", " + torchThreads + " threads, eager; ratio = Panamax tok/s / torch tok/s");
-        out.println("tok/s: median of " + repeats + " runs; eff.: median over the runs of each run's GB/s / its read probe's GB/s");
+        out.println("tok/s: median of " + repeats + " runs; eff.: median over the runs of the median over their steps of the step's GB/s"
+                + " / the read probe's GB/s just before and after it");
     }
 }
