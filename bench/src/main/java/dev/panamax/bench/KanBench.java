@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * {@code panamax bench kan}: samples per second of KANs [2,5,1] G=5 and [64,256,256,10] G=5 and
  * G=20 (k = 3) at batch 1, 64 and 4096, against an MLP with as many parameters in Panamax and the
  * same KANs in PyTorch (bench/kan_torch.py, efficient-kan's formulation, 2 threads) when torch can
- * be imported by /usr/bin/python3. Without Python the PyTorch rows are simply absent.
+ * be imported by /usr/bin/python3. Without Python the PyTorch rows are simply absent. The KAN and
+ * the MLP are timed in interleaved rounds ({@link #measurePair}); PyTorch runs after, in its own process.
  */
 @Command(name = "kan", mixinStandardHelpOptions = true,
         description = "KAN inference speed: Panamax vs an equal-parameter MLP (Panamax) vs PyTorch (efficient-kan's formulation, 2 threads).")
