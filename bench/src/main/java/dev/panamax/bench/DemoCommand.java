@@ -96,7 +96,11 @@ public final class DemoCommand implements Callable<Integer> {
         Path p = home != null ? Path.of(home).resolve(relative) : Path.of(relative);
         if (!Files.exists(p))
             throw new IllegalArgumentException("the bundled model " + p + " is missing (a partial clone?); pass its path with --model/--kan");
-        return p;
+        // Shown in reports and output: relative to where the user stands when the project is there,
+        // so that a report does not carry one machine's folder names.
+        Path here = Path.of("").toAbsolutePath();
+        Path abs = p.toAbsolutePath().normalize();
+        return abs.startsWith(here) ? here.relativize(abs) : p;
     }
 
     private void step(int n, String what) {
