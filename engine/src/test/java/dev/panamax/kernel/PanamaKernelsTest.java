@@ -74,8 +74,9 @@ class PanamaKernelsTest {
     @Test
     void matmulRowsAreBitIdenticalInAnyBatchAndThreadSplit() {
         Random rnd = new Random(2);
-        // On the calling thread (160 × 160, no tail; 203 × 517, a ragged tail) and on the pool (611 × 517):
-        // the weight's size alone decides, so a row gets the same bits from every count of rows.
+        // On the calling thread (160 × 160, no tail; 203 × 517, a ragged tail, at one or two rows) and on
+        // the pool (611 × 517; 203 × 517 from three rows): a row gets the same bits from every count of
+        // rows, whichever path the rows × weights chose.
         // 203 × 53: an odd count of whole vectors at 512 bits, for the 8-row GEMV tile's last step.
         int[][] shapes = {{160, 160}, {203, 517}, {203, 53}, {611, 517}};
         assertTrue(611L * 517 >= PanamaKernels.PARALLEL_MIN_WEIGHTS && 203L * 517 < PanamaKernels.PARALLEL_MIN_WEIGHTS);
@@ -106,8 +107,8 @@ class PanamaKernelsTest {
     void groupedMatmulGivesTheBitsOfSeparateCalls() {
         Random rnd = new Random(12);
         int in = 517;
-        // Ragged tile counts, so chunks straddle the matrices; alone each stays on the calling thread,
-        // together they cross the threshold and go to the pool.
+        // Ragged tile counts, so chunks straddle the matrices; at one row each alone stays on the calling
+        // thread, together they cross the threshold and go to the pool.
         int[] outDims = {203, 1, 310, 97};
         assertTrue(310L * in < PanamaKernels.PARALLEL_MIN_WEIGHTS && (203L + 1 + 310 + 97) * in >= PanamaKernels.PARALLEL_MIN_WEIGHTS);
         for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16})
