@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Show Panamax on the bundled models: ntp and mtp greedy generation side by side on held-out"
                 + " prompts (same text, tokens/s, speedup, acceptance), a KAN on sample inputs (outputs, samples/s),"
-                + " and the kernels and oneDNN status in use. About 10–15 s once built."})
+                + " and the kernels and oneDNN status in use. About 5–20 s once built."})
 public final class DemoCommand implements Callable<Integer> {
     /** The bundled models, relative to the Panamax folder. */
     static final String DEFAULT_MODEL = "models/code-mtp4", DEFAULT_KAN = "models/kan-expsin";
