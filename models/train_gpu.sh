@@ -23,17 +23,22 @@ fi
 mkdir -p "$OUT"
 "$PY" -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no cuda")'
 
+# finish STAGE PID_CODE PID_BYTES: waits for both runs of a stage, keeps their summaries, shows their ends.
+finish() {
+  local stage=$1
+  wait "$2" || { tail -n 20 "$OUT/code-mtp4-$stage.log"; exit 1; }
+  wait "$3" || { tail -n 20 "$OUT/bytes-mtp8-$stage.log"; exit 1; }
+  for m in code-mtp4 bytes-mtp8; do cp "models/work/$m/summary.json" "$OUT/$m-$stage-summary.json"; done
+  tail -n 3 "$OUT/code-mtp4-$stage.log" "$OUT/bytes-mtp8-$stage.log"
+}
+
 "$PY" models/train.py --preset code-mtp4 --device "$DEV" --amp --time-budget "$T1" --ckpt-every 60 \
     --tokenizer models/code-mtp4/tokenizer.json --out "$OUT/code-mtp4-base" ${BATCH:+--batch $BATCH} > "$OUT/code-mtp4-train.log" 2>&1 &
 P1=$!
 "$PY" models/train.py --preset bytes-mtp8 --device "$DEV" --amp --time-budget "$T1" --ckpt-every 60 \
     --out "$OUT/bytes-mtp8-base" ${BATCH:+--batch $BATCH} > "$OUT/bytes-mtp8-train.log" 2>&1 &
 P2=$!
-wait $P1 || { tail -n 20 "$OUT/code-mtp4-train.log"; exit 1; }
-wait $P2 || { tail -n 20 "$OUT/bytes-mtp8-train.log"; exit 1; }
-cp models/work/code-mtp4/summary.json "$OUT/code-mtp4-train-summary.json"
-cp models/work/bytes-mtp8/summary.json "$OUT/bytes-mtp8-train-summary.json"
-tail -n 3 "$OUT/code-mtp4-train.log" "$OUT/bytes-mtp8-train.log"
+finish train $P1 $P2
 
 "$PY" models/attach_heads.py --checkpoint "$OUT/code-mtp4-base" --out "$OUT/code-mtp4" --bos 4094 \
     --prompts models/work/code-mtp4/train-prompts.jsonl --temperatures 0,0,0,0.7 --sequences "${CODE_SEQS:-4096}" --gen-batch "${GEN_BATCH:-512}" \
@@ -45,8 +50,4 @@ P3=$!
     --seq 384 --batch "${DBATCH:-32}" --steps 1500 --lr 1e-3 --time-budget "$T2" --device "$DEV" --amp --dtype BF16 \
     > "$OUT/bytes-mtp8-distil.log" 2>&1 &
 P4=$!
-wait $P3 || { tail -n 20 "$OUT/code-mtp4-distil.log"; exit 1; }
-wait $P4 || { tail -n 20 "$OUT/bytes-mtp8-distil.log"; exit 1; }
-cp models/work/code-mtp4/summary.json "$OUT/code-mtp4-distil-summary.json"
-cp models/work/bytes-mtp8/summary.json "$OUT/bytes-mtp8-distil-summary.json"
-tail -n 3 "$OUT/code-mtp4-distil.log" "$OUT/bytes-mtp8-distil.log"
+finish distil $P3 $P4

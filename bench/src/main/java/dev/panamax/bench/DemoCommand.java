@@ -261,7 +261,8 @@ public final class DemoCommand implements Callable<Integer> {
         int in = k.inputWidth();
         float[] flat = new float[batch * in];
         for (int r = 0; r < batch; r++) System.arraycopy(samples[r % samples.length], 0, flat, r * in, in);
-        for (int i = 0; i < Math.max(3, 2000 / batch); i++) k.forward(flat, batch); // warm-up
+        // Warm-up by time, not by calls: a few calls of a large batch end before the JIT has compiled the kernels.
+        for (long w0 = System.nanoTime(); System.nanoTime() - w0 < 300_000_000L; ) k.forward(flat, batch);
         double best = 0;
         for (int round = 0; round < 3; round++) {
             long t0 = System.nanoTime(), n = 0;
