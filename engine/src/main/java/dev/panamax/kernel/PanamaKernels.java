@@ -196,12 +196,23 @@ final class PanamaKernels implements Kernels {
         boolean bf16 = dtype == DType.BF16 && !widen;
         long rowBytes = (long) in * dtype.bytes();
         int o = o0;
-        if (rows == 1 && dtype == DType.F32) // the GEMV: eight weight rows at a time, see f32Tile8x1
-            for (long rb = rowBytes; o + 8 <= o1; o += 8) f32Tile8x1(seg, o * rb, rb, o, x, in, out, acc);
+        if (rows == 1 && (dtype == DType.F32 || bf16)) {
+            // The GEMV: eight weight rows at a time (see f32Tile8x1), taken as eight long streams.
+            // Tile t reads rows o + t + j·s (j = 0..7, s = an eighth of the range), so each of its rows
+            // follows in memory the row the tile before read at the same place: the prefetchers see
+            // eight sequential streams the length of the range, not eight short ones restarted every
+            // tile (with 768-float rows the consecutive-row tiles streamed bf16 at half the f32 rate).
+            int s = (o1 - o) / 8;
+            long stride = s * rowBytes;
+            for (int t = 0; t < s; t++) {
+                int ot = o + t;
+                if (bf16) bf16Tile8x1(seg, ot * rowBytes, stride, ot, s, x, in, out, acc);
+                else f32Tile8x1(seg, ot * rowBytes, stride, ot, s, x, in, out, acc);
+            }
+            o += 8 * s;
+        }
         if (rows == 2 && dtype == DType.F32) // two rows (a 1-head MTP verify): eight weight rows too, see f32Tile8x2
             for (long rb = rowBytes; o + 8 <= o1; o += 8) f32Tile8x2(seg, o * rb, rb, o, x, in, out, outDim, acc);
-        if (rows == 1 && bf16)
-            for (long rb = rowBytes; o + 8 <= o1; o += 8) bf16Tile8x1(seg, o * rb, rb, o, x, in, out, acc);
         if (rows == 2 && bf16) // two rows (the draft heads' keys, short verifies): eight weight rows too, see bf16Tile8x2
             for (long rb = rowBytes; o + 8 <= o1; o += 8) bf16Tile8x2(seg, o * rb, rb, o, x, in, out, outDim, acc);
         for (; o < o1; o += TILE) {
@@ -362,26 +373,24 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * Sums a segment of floats: the read-bandwidth probe. It reads the way the GEMV does (blocks of
-     * eight rows of 16 KiB read side by side, one accumulator each) so that the two compare like
-     * with like.
+     * Sums a segment of floats: the read-bandwidth probe. It reads the way the GEMV does: in chunks of
+     * at most 1 MiB (the GEMV's largest, {@link #MAX_CHUNK_BYTES}) that the threads claim in turn,
+     * each chunk read as eight streams side by side (its eighths), one accumulator each, so that the
+     * two compare like with like. (Read as blocks of eight 16 KiB rows, it was slower than the GEMV's
+     * long streams, and the GEMV "beat" the bandwidth.)
      */
     float sumFloats(MemorySegment seg) {
-        long floats = seg.byteSize() / 4;
-        int rowFloats = 4096, block = 8 * rowFloats;
-        long blocks = floats / block;
-        int chunks = !pool.canShare(seg) ? 1 : (int) Math.max(1, Math.min(pool.threads() * 4L, blocks));
+        long floats = seg.byteSize() / 4, unit = 8L * L, units = floats / unit; // a unit: one vector of each stream
+        long perChunk = Math.max(1, MAX_CHUNK_BYTES / 4 / unit);
+        int chunks = !pool.canShare(seg) ? 1 : (int) Math.max(1, (units + perChunk - 1) / perChunk);
         float[] partial = new float[chunks];
         pool.parallelFor(chunks, c -> {
-            float[] lanes = new float[L];
-            float s = 0f;
-            for (long b = c * blocks / chunks, end = (c + 1) * blocks / chunks; b < end; b++)
-                s += sumBlock(seg, b * block * 4, rowFloats, lanes);
-            partial[c] = s;
+            long u0 = c * units / chunks, u1 = (c + 1) * units / chunks;
+            partial[c] = u1 > u0 ? sumBlock(seg, 4 * u0 * unit, Math.toIntExact((u1 - u0) * L)) : 0f;
         });
         float s = 0f;
         for (float v : partial) s += v;
-        for (long i = blocks * block; i < floats; i++) s += seg.get(F32_LE, 4 * i);
+        for (long i = units * unit; i < floats; i++) s += seg.get(F32_LE, 4 * i);
         return s;
     }
 
@@ -391,7 +400,7 @@ final class PanamaKernels implements Kernels {
      * folded into each add under a busy machine. The probe must be the fastest read we know, or a
      * kernel could beat its "ceiling".
      */
-    private static float sumBlock(MemorySegment seg, long base, int rowFloats, float[] lanes) {
+    private static float sumBlock(MemorySegment seg, long base, int rowFloats) {
         long r = 4L * rowFloats;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         int i = 0;
@@ -788,7 +797,7 @@ final class PanamaKernels implements Kernels {
      * rows side by side too). Every output element is still one accumulator walked over the input in
      * order, finished by {@link #finishRows}: the same bits as the 4-row tiles give it.
      */
-    private static void f32Tile8x1(MemorySegment w, long b0, long rowBytes, int o, float[] x, int in, float[] out, float[] acc) {
+    private static void f32Tile8x1(MemorySegment w, long b0, long rowBytes, int o, int os, float[] x, int in, float[] out, float[] acc) {
         long r = rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         int upper = F.loopBound(in), i = 0;
@@ -829,9 +838,9 @@ final class PanamaKernels implements Kernels {
             a7 = FloatVector.fromMemorySegment(F, w, p + 7 * r, LE).fma(v, a7);
         }
         a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
-        finishRows(acc, 1, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, false, x, 0, in, upper, out, 0, o, o + 1, o + 2, o + 3);
+        finishRows(acc, 1, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, false, x, 0, in, upper, out, 0, o, o + os, o + 2 * os, o + 3 * os);
         a4.intoArray(acc, 0); a5.intoArray(acc, L); a6.intoArray(acc, 2 * L); a7.intoArray(acc, 3 * L);
-        finishRows(acc, 1, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, false, x, 0, in, upper, out, 0, o + 4, o + 5, o + 6, o + 7);
+        finishRows(acc, 1, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, false, x, 0, in, upper, out, 0, o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
     }
 
     /**
@@ -869,7 +878,7 @@ final class PanamaKernels implements Kernels {
      * this one: 1.96-2.21 in interleaved scratch runs, against 1.33-1.55 for the 4-row tile). Same
      * bits per output element as the 4-row tiles.
      */
-    private static void bf16Tile8x1(MemorySegment w, long b0, long rowBytes, int o, float[] x, int in, float[] out, float[] acc) {
+    private static void bf16Tile8x1(MemorySegment w, long b0, long rowBytes, int o, int os, float[] x, int in, float[] out, float[] acc) {
         long r = rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         int upper = F.loopBound(in);
@@ -886,9 +895,9 @@ final class PanamaKernels implements Kernels {
             a7 = bf16(w, p + 7 * r).fma(v, a7);
         }
         a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
-        finishRows(acc, 1, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, true, x, 0, in, upper, out, 0, o, o + 1, o + 2, o + 3);
+        finishRows(acc, 1, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, true, x, 0, in, upper, out, 0, o, o + os, o + 2 * os, o + 3 * os);
         a4.intoArray(acc, 0); a5.intoArray(acc, L); a6.intoArray(acc, 2 * L); a7.intoArray(acc, 3 * L);
-        finishRows(acc, 1, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, true, x, 0, in, upper, out, 0, o + 4, o + 5, o + 6, o + 7);
+        finishRows(acc, 1, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, true, x, 0, in, upper, out, 0, o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
     }
 
     /**
