@@ -211,39 +211,60 @@ final class PanamaKernels implements Kernels {
             }
             o += 8 * s;
         }
-        if (rows == 2 && dtype == DType.F32) // two rows (a 1-head MTP verify): eight weight rows too, see f32Tile8x2
-            for (long rb = rowBytes; o + 8 <= o1; o += 8) f32Tile8x2(seg, o * rb, rb, o, x, in, out, outDim, acc);
-        if (rows == 2 && bf16) // two rows (the draft heads' keys, short verifies): eight weight rows too, see bf16Tile8x2
-            for (long rb = rowBytes; o + 8 <= o1; o += 8) bf16Tile8x2(seg, o * rb, rb, o, x, in, out, outDim, acc);
-        for (; o < o1; o += TILE) {
-            // A short last tile repeats its last row; the duplicate results land on the same element.
-            int last = Math.min(o1, o + TILE) - 1;
-            int r0 = o, r1 = Math.min(o + 1, last), r2 = Math.min(o + 2, last), r3 = Math.min(o + 3, last);
-            MemorySegment w = seg;
-            long b0 = r0 * rowBytes, b1 = r1 * rowBytes, b2 = r2 * rowBytes, b3 = r3 * rowBytes;
-            if (widened != null) { // widen the 4 rows once (exactly), then run the f32 tiles on them
-                widen(dtype, seg, b0, widened, 0, in);
-                widen(dtype, seg, b1, widened, 4L * in, in);
-                widen(dtype, seg, b2, widened, 8L * in, in);
-                widen(dtype, seg, b3, widened, 12L * in, in);
-                w = widened;
-                b0 = 0;
-                b1 = 4L * in;
-                b2 = 8L * in;
-                b3 = 12L * in;
+        if (rows == 2 && (dtype == DType.F32 || bf16)) {
+            // Two rows (a 1-head MTP verify, the draft heads' keys): eight weight rows at a time too, see
+            // f32Tile8x2, as eight long streams like the GEMV's.
+            int s = (o1 - o) / 8;
+            long stride = s * rowBytes;
+            for (int t = 0; t < s; t++) {
+                int ot = o + t;
+                if (bf16) bf16Tile8x2(seg, ot * rowBytes, stride, ot, s, x, in, out, outDim, acc);
+                else f32Tile8x2(seg, ot * rowBytes, stride, ot, s, x, in, out, outDim, acc);
             }
-            int r = 0;
-            if (bf16) {
-                for (; r + 4 <= rows; r += 4) bf16Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
-                if (r + 3 == rows) { bf16Tile4x3(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc); r += 3; } // one pass over the weights, not two
-                for (; r + 2 <= rows; r += 2) bf16Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
-                for (; r < rows; r++) bf16Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
-            } else {
-                for (; r + 4 <= rows; r += 4) f32Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
-                if (r + 3 == rows) { f32Tile4x3(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc); r += 3; } // one pass over the weights, not two
-                for (; r + 2 <= rows; r += 2) f32Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
-                for (; r < rows; r++) f32Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
-            }
+            o += 8 * s;
+        }
+        // The remaining output rows in tiles of four, taken as four long streams as the GEMV's are:
+        // tile t reads rows o + t + j·s (j = 0..3), then a last short tile repeats its last row (the
+        // duplicate results land on the same element).
+        int s4 = (o1 - o) / TILE;
+        for (int t = 0; t < s4; t++) {
+            int a = o + t;
+            tile4(x, rows, seg, widened, bf16, dtype, rowBytes, in, out, outDim, acc, a, a + s4, a + 2 * s4, a + 3 * s4);
+        }
+        o += TILE * s4;
+        if (o < o1) {
+            int last = o1 - 1;
+            tile4(x, rows, seg, widened, bf16, dtype, rowBytes, in, out, outDim, acc, o, Math.min(o + 1, last), Math.min(o + 2, last), last);
+        }
+    }
+
+    /** Output rows r0..r3 (weight rows at the same indices) for every activation row, through the 4-row tiles. */
+    private static void tile4(float[] x, int rows, MemorySegment seg, MemorySegment widened, boolean bf16, DType dtype,
+                              long rowBytes, int in, float[] out, int outDim, float[] acc, int r0, int r1, int r2, int r3) {
+        MemorySegment w = seg;
+        long b0 = r0 * rowBytes, b1 = r1 * rowBytes, b2 = r2 * rowBytes, b3 = r3 * rowBytes;
+        if (widened != null) { // widen the 4 rows once (exactly), then run the f32 tiles on them
+            widen(dtype, seg, b0, widened, 0, in);
+            widen(dtype, seg, b1, widened, 4L * in, in);
+            widen(dtype, seg, b2, widened, 8L * in, in);
+            widen(dtype, seg, b3, widened, 12L * in, in);
+            w = widened;
+            b0 = 0;
+            b1 = 4L * in;
+            b2 = 8L * in;
+            b3 = 12L * in;
+        }
+        int r = 0;
+        if (bf16) {
+            for (; r + 4 <= rows; r += 4) bf16Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+            if (r + 3 == rows) { bf16Tile4x3(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc); r += 3; } // one pass over the weights, not two
+            for (; r + 2 <= rows; r += 2) bf16Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+            for (; r < rows; r++) bf16Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+        } else {
+            for (; r + 4 <= rows; r += 4) f32Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+            if (r + 3 == rows) { f32Tile4x3(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc); r += 3; } // one pass over the weights, not two
+            for (; r + 2 <= rows; r += 2) f32Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+            for (; r < rows; r++) f32Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
         }
     }
 
@@ -848,7 +869,7 @@ final class PanamaKernels implements Kernels {
      * widened once for both rows. Two rows through the 4×2 tile took longer than four rows through
      * the 4×4 one (bench kernels: 1.83 ms against 1.62 ms on 4096², bf16).
      */
-    private static void bf16Tile8x2(MemorySegment w, long b0, long rowBytes, int o, float[] x, int in, float[] out, int outDim, float[] acc) {
+    private static void bf16Tile8x2(MemorySegment w, long b0, long rowBytes, int o, int os, float[] x, int in, float[] out, int outDim, float[] acc) {
         long r = rowBytes;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
@@ -866,10 +887,10 @@ final class PanamaKernels implements Kernels {
         }
         a00.intoArray(acc, 0); a01.intoArray(acc, L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
         a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
-        finishRows(acc, 2, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, true, x, 0, in, upper, out, outDim, o, o + 1, o + 2, o + 3);
+        finishRows(acc, 2, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, true, x, 0, in, upper, out, outDim, o, o + os, o + 2 * os, o + 3 * os);
         a04.intoArray(acc, 0); a05.intoArray(acc, L); a06.intoArray(acc, 2 * L); a07.intoArray(acc, 3 * L);
         a14.intoArray(acc, 4 * L); a15.intoArray(acc, 5 * L); a16.intoArray(acc, 6 * L); a17.intoArray(acc, 7 * L);
-        finishRows(acc, 2, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, true, x, 0, in, upper, out, outDim, o + 4, o + 5, o + 6, o + 7);
+        finishRows(acc, 2, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, true, x, 0, in, upper, out, outDim, o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
     }
 
     /**
@@ -906,7 +927,7 @@ final class PanamaKernels implements Kernels {
      * {@link #f32Tile8x1}, through this tile 0.84-0.99× (interleaved scratch runs on a busy machine,
      * load 10-12). Same bits per output element as the 4-row tiles.
      */
-    private static void f32Tile8x2(MemorySegment w, long b0, long rowBytes, int o, float[] x, int in, float[] out, int outDim, float[] acc) {
+    private static void f32Tile8x2(MemorySegment w, long b0, long rowBytes, int o, int os, float[] x, int in, float[] out, int outDim, float[] acc) {
         long r = rowBytes;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
@@ -931,10 +952,10 @@ final class PanamaKernels implements Kernels {
         // finishRows takes two rows of four accumulators each: weight rows 0-3 first, then 4-7.
         a00.intoArray(acc, 0); a01.intoArray(acc, L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
         a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
-        finishRows(acc, 2, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, false, x, 0, in, upper, out, outDim, o, o + 1, o + 2, o + 3);
+        finishRows(acc, 2, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, false, x, 0, in, upper, out, outDim, o, o + os, o + 2 * os, o + 3 * os);
         a04.intoArray(acc, 0); a05.intoArray(acc, L); a06.intoArray(acc, 2 * L); a07.intoArray(acc, 3 * L);
         a14.intoArray(acc, 4 * L); a15.intoArray(acc, 5 * L); a16.intoArray(acc, 6 * L); a17.intoArray(acc, 7 * L);
-        finishRows(acc, 2, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, false, x, 0, in, upper, out, outDim, o + 4, o + 5, o + 6, o + 7);
+        finishRows(acc, 2, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, false, x, 0, in, upper, out, outDim, o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */
