@@ -202,11 +202,15 @@ def evaluate(model: Transformer, stream: torch.Tensor, T: int, n_windows: int, b
     return {"loss": (tot_loss / count).tolist(), "top1": (tot_acc / count).tolist(), "tokens": count}
 
 
+def cosine(frac: float, peak: float) -> float:
+    """Cosine decay from peak (frac 0) to 10% of it (frac 1)."""
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+
+
 def lr_at(step: int, steps: int, peak: float, warmup: int) -> float:
     if step < warmup:
         return peak * (step + 1) / warmup
-    frac = min(1.0, (step - warmup) / max(1, steps - warmup))
-    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+    return cosine((step - warmup) / max(1, steps - warmup), peak)
 
 
 # ---------------------------------------------------------------------------------------- export
@@ -308,7 +312,7 @@ def main():
         gen = torch.Generator().manual_seed(a.seed * 1_000_003 + step)
         seqs = batch(data["train"], B, T + n, gen).to(a.device)
         for group in opt.param_groups:
-            group["lr"] = (lr_at(min(elapsed / a.time_budget, 1.0) * 1_000_000, 1_000_000, cfg["lr"], 0) * min(1.0, (step + 1) / warmup)
+            group["lr"] = (cosine(elapsed / a.time_budget, cfg["lr"]) * min(1.0, (step + 1) / warmup)
                            if timed else lr_at(step, a.steps, cfg["lr"], warmup))
         opt.zero_grad(set_to_none=True)
         losses = mtp_step(model, seqs, T, a.amp)
