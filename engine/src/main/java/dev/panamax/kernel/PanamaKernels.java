@@ -178,9 +178,9 @@ final class PanamaKernels implements Kernels {
     /**
      * Output rows [o0, o1) for every activation row. Each tile of 4 weight rows is read from memory
      * once and then, from cache, for every block of activation rows: the weights stream once for
-     * all rows, which is what makes a k-row call cost little more than a 1-row call. One f32 or bf16
-     * row, and two f32 rows, take tiles of 8 weight rows instead (they streamed faster, see each tile);
-     * which tile computes an output element never changes its bits.
+     * all rows, which is what makes a k-row call cost little more than a 1-row call. One or two f32
+     * or bf16 rows take tiles of 8 weight rows instead (they streamed faster, see each tile); which
+     * tile computes an output element never changes its bits.
      */
     private static void matmulRange(float[] x, int rows, Tensor weight, int outDim, int in, float[] out, int o0, int o1) {
         MemorySegment seg = weight.data();
