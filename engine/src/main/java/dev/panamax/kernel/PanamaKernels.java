@@ -810,16 +810,16 @@ final class PanamaKernels implements Kernels {
     // ---------------------------------------------------------------- register tiles of the matmul
 
     /**
-     * Eight f32 weight rows (from byte offset b0, rowBytes apart) times the one activation row: the
-     * GEMV. Each weight vector is used once, and where the JIT folds such a load into its FMA
-     * (as it does in {@link #f32Tile4x1}) the weights streamed at about half the read probe's rate on
-     * Zen 4. Here each step loads two vectors of all eight rows first, then does the sixteen FMAs:
+     * Eight f32 weight rows (from byte offset b0, stride bytes apart; their outputs o + j·os, j = 0..7)
+     * times the one activation row: the GEMV. Each weight vector is used once, and where the JIT
+     * folds such a load into its FMA (as it does in {@link #f32Tile4x1}) the weights streamed at about
+     * half the read probe's rate on Zen 4. Here each step loads two vectors of all eight rows first, then does the sixteen FMAs:
      * the loads stay separate instructions and the stream keeps up with the probe (which reads eight
      * rows side by side too). Every output element is still one accumulator walked over the input in
      * order, finished by {@link #finishRows}: the same bits as the 4-row tiles give it.
      */
-    private static void f32Tile8x1(MemorySegment w, long b0, long rowBytes, int o, int os, float[] x, int in, float[] out, float[] acc) {
-        long r = rowBytes;
+    private static void f32Tile8x1(MemorySegment w, long b0, long stride, int o, int os, float[] x, int in, float[] out, float[] acc) {
+        long r = stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         int upper = F.loopBound(in), i = 0;
         for (int upper2 = upper - L; i < upper2; i += 2 * L) {
@@ -869,8 +869,8 @@ final class PanamaKernels implements Kernels {
      * widened once for both rows. Two rows through the 4×2 tile took longer than four rows through
      * the 4×4 one (bench kernels: 1.83 ms against 1.62 ms on 4096², bf16).
      */
-    private static void bf16Tile8x2(MemorySegment w, long b0, long rowBytes, int o, int os, float[] x, int in, float[] out, int outDim, float[] acc) {
-        long r = rowBytes;
+    private static void bf16Tile8x2(MemorySegment w, long b0, long stride, int o, int os, float[] x, int in, float[] out, int outDim, float[] acc) {
+        long r = stride;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
         int upper = F.loopBound(in);
@@ -894,13 +894,13 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * Eight bf16 weight rows (from byte offset b0, rowBytes apart) times the one activation row: the
-     * bf16 GEMV. Eight rows side by side stream faster than four here too (f32 8-row GEMV time over
-     * this one: 1.96-2.21 in interleaved scratch runs, against 1.33-1.55 for the 4-row tile). Same
-     * bits per output element as the 4-row tiles.
+     * Eight bf16 weight rows (from byte offset b0, stride bytes apart; their outputs o + j·os, j = 0..7)
+     * times the one activation row: the bf16 GEMV. Eight rows side by side stream faster than four
+     * here too (f32 8-row GEMV time over this one: 1.96-2.21 in interleaved scratch runs, against
+     * 1.33-1.55 for the 4-row tile). Same bits per output element as the 4-row tiles.
      */
-    private static void bf16Tile8x1(MemorySegment w, long b0, long rowBytes, int o, int os, float[] x, int in, float[] out, float[] acc) {
-        long r = rowBytes;
+    private static void bf16Tile8x1(MemorySegment w, long b0, long stride, int o, int os, float[] x, int in, float[] out, float[] acc) {
+        long r = stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         int upper = F.loopBound(in);
         for (int i = 0; i < upper; i += L) {
@@ -922,13 +922,13 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * Eight f32 weight rows (from byte offset b0, rowBytes apart) times activation rows 0 and 1: 16
-     * accumulators. Two rows through 4×2 tiles took 1.2-1.9× the time of one row through
-     * {@link #f32Tile8x1}, through this tile 0.84-0.99× (interleaved scratch runs on a busy machine,
-     * load 10-12). Same bits per output element as the 4-row tiles.
+     * Eight f32 weight rows (from byte offset b0, stride bytes apart; their outputs o + j·os, j = 0..7)
+     * times activation rows 0 and 1: 16 accumulators. Two rows through 4×2 tiles took 1.2-1.9× the
+     * time of one row through {@link #f32Tile8x1}, through this tile 0.84-0.99× (interleaved scratch
+     * runs on a busy machine, load 10-12). Same bits per output element as the 4-row tiles.
      */
-    private static void f32Tile8x2(MemorySegment w, long b0, long rowBytes, int o, int os, float[] x, int in, float[] out, int outDim, float[] acc) {
-        long r = rowBytes;
+    private static void f32Tile8x2(MemorySegment w, long b0, long stride, int o, int os, float[] x, int in, float[] out, int outDim, float[] acc) {
+        long r = stride;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
         int upper = F.loopBound(in);
