@@ -2,10 +2,7 @@ package dev.panamax.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.panamax.cli.Main;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -205,8 +202,7 @@ public final class AllBench implements Callable<Integer> {
         int code;
         try (PrintStream capture = new PrintStream(stdout, true, StandardCharsets.UTF_8);
              PrintStream tee = new PrintStream(new Tee(oldErr, stderr), true, StandardCharsets.UTF_8);
-             ProgressBar ticker = ownBar ? null : new ProgressBarBuilder().setTaskName("bench " + bench).setInitialMax(-1)
-                     .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(oldErr)).continuousUpdate().build()) {
+             ProgressBar ticker = ownBar ? null : BenchSupport.progress("bench " + bench, -1, oldErr)) {
             System.setOut(capture);
             System.setErr(tee);
             CommandLine cl = Main.commandLine();

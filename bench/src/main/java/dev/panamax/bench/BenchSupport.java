@@ -10,6 +10,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -132,8 +133,13 @@ final class BenchSupport {
 
     /** A progress bar on stderr, so that stdout keeps only the result. */
     static ProgressBar progress(String task, long steps) {
+        return progress(task, steps, System.err);
+    }
+
+    /** A progress bar on {@code to}; {@code steps} -1 for one that only ticks. */
+    static ProgressBar progress(String task, long steps, PrintStream to) {
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).continuousUpdate().build();
+                .setConsumer(new ConsoleProgressBarConsumer(to)).continuousUpdate().build();
     }
 
     static Path tempFolder() {
