@@ -134,8 +134,8 @@ public final class DemoCommand implements Callable<Integer> {
             GenerateOptions ntp = GenerateOptions.greedy().maxTokens(maxTokens).decoder(GenerateOptions.Decoder.NTP);
             GenerateOptions mtp = ntp.decoder(GenerateOptions.Decoder.MTP);
             out.printf(Locale.ROOT, "  warming up (the JIT compiles the kernels)...%n");
-            generate(lm, chosen.getFirst(), ntp);
-            generate(lm, chosen.getFirst(), mtp);
+            chosen.getFirst().generate(lm, ntp);
+            chosen.getFirst().generate(lm, mtp);
 
             double ntpSeconds = 0, mtpSeconds = 0;
             long ntpTokens = 0, mtpTokens = 0, passes = 0, drafted = 0, accepted = 0;
@@ -150,7 +150,7 @@ public final class DemoCommand implements Callable<Integer> {
                 GenerateResult a = null, b = null;
                 boolean same = true;
                 for (int r = 0; r < repeats; r++) {
-                    GenerateResult x = generate(lm, p, ntp), y = generate(lm, p, mtp);
+                    GenerateResult x = p.generate(lm, ntp), y = p.generate(lm, mtp);
                     same &= Arrays.equals(x.ids(), y.ids()) && (a == null || Arrays.equals(a.ids(), x.ids()));
                     if (a == null || x.tokensPerSecond() > a.tokensPerSecond()) a = x;
                     if (b == null || y.tokensPerSecond() > b.tokensPerSecond()) b = y;
@@ -176,10 +176,6 @@ public final class DemoCommand implements Callable<Integer> {
                             + " %.0f%% of drafts accepted; identical text: %s%n", chosen.size(), ntpTps, mtpTps, mtpTps / ntpTps,
                     (double) mtpTokens / passes, drafted == 0 ? 0.0 : 100.0 * accepted / drafted, allSame ? "yes" : "NO");
         }
-    }
-
-    private static GenerateResult generate(LanguageModel lm, MtpBench.Prompt p, GenerateOptions o) {
-        return p.ids() != null ? lm.generate(p.ids(), o) : lm.generate(p.text(), o);
     }
 
     private static String promptText(LanguageModel lm, MtpBench.Prompt p) {

@@ -84,7 +84,12 @@ public final class MtpBench implements Callable<Integer> {
     private static final int PREFIX = 32;
 
     /** A prompt: ids, or text for a model with a tokenizer. */
-    record Prompt(int[] ids, String text) {}
+    record Prompt(int[] ids, String text) {
+        /** The model's completion of this prompt: from the ids when there are some, else from the text. */
+        GenerateResult generate(LanguageModel model, GenerateOptions o) {
+            return ids != null ? model.generate(ids, o) : model.generate(text, o);
+        }
+    }
 
     @Override public Integer call() throws Exception {
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, is " + maxTokens);
@@ -174,12 +179,12 @@ public final class MtpBench implements Callable<Integer> {
             for (int i = 0; i < prompts.size(); i++) {
                 bar.setExtraMessage("prompt " + (i + 1) + " ntp");
                 long t0 = System.nanoTime();
-                GenerateResult a = generate(model, prompts.get(i), ntp);
+                GenerateResult a = prompts.get(i).generate(model, ntp);
                 ntpNanos += System.nanoTime() - t0;
                 bar.step();
                 bar.setExtraMessage("prompt " + (i + 1) + " mtp");
                 t0 = System.nanoTime();
-                GenerateResult b = generate(model, prompts.get(i), mtp);
+                GenerateResult b = prompts.get(i).generate(model, mtp);
                 mtpNanos += System.nanoTime() - t0;
                 bar.step();
                 ntpTokens += a.ids().length;
@@ -260,13 +265,9 @@ public final class MtpBench implements Callable<Integer> {
      */
     static void warmUp(LanguageModel model, List<Prompt> prompts, GenerateOptions ntp, GenerateOptions mtp) {
         for (Prompt p : prompts.subList(0, Math.min(WARMUP_PROMPTS, prompts.size()))) {
-            generate(model, p, ntp);
-            generate(model, p, mtp);
+            p.generate(model, ntp);
+            p.generate(model, mtp);
         }
-    }
-
-    private static GenerateResult generate(LanguageModel model, Prompt p, GenerateOptions o) {
-        return p.ids != null ? model.generate(p.ids, o) : model.generate(p.text, o);
     }
 
     /**
