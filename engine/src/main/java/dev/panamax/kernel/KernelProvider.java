@@ -46,7 +46,9 @@ public final class KernelProvider {
             return new PanamaKernels(WorkerPool.shared());
         } catch (LinkageError | RuntimeException e) {
             Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
-            return scalar("the Vector API kernels failed to start: " + cause.getMessage());
+            // The cause's message names what failed; one without a message is named by its class.
+            String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+            return scalar("the Vector API kernels failed to start: " + why);
         }
     }
 
