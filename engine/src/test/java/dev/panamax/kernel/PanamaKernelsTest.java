@@ -74,9 +74,9 @@ class PanamaKernelsTest {
     @Test
     void matmulRowsAreBitIdenticalInAnyBatchAndThreadSplit() {
         Random rnd = new Random(2);
-        // On the calling thread (160 × 160, no tail; 203 × 517, a ragged tail, at one or two rows) and on
-        // the pool (611 × 517; 203 × 517 from three rows): a row gets the same bits from every count of
-        // rows, whichever path the rows × weights chose.
+        // Calls on the calling thread and on the pool, as rows × weights decide (160 × 160, no tail, up
+        // to 10 rows on the calling thread; 203 × 517, a ragged tail, up to 2; 611 × 517 always on the
+        // pool): a row gets the same bits from every count of rows, whichever path was chosen.
         // 203 × 53: an odd count of whole vectors at 512 bits, for the 8-row GEMV tile's last step.
         int[][] shapes = {{160, 160}, {203, 517}, {203, 53}, {611, 517}};
         assertTrue(611L * 517 >= PanamaKernels.PARALLEL_MIN_WEIGHTS && 203L * 517 < PanamaKernels.PARALLEL_MIN_WEIGHTS);
