@@ -20,7 +20,9 @@ import java.util.Arrays;
  *   <li><b>local</b>: per sample and input, find the knot span, evaluate the k + 1 non-zero bases,
  *       and add k + 2 rows of w into the outputs with one fused pass ({@link SplineKernels#accumulate});
  *       (k + 2)·in·out multiply-adds per sample. Narrow layers on uniform cubic grids do the same
- *       arithmetic with the samples in vector lanes ({@link SplineKernels#cubicUniform}).</li>
+ *       arithmetic with the samples in vector lanes ({@link SplineKernels#cubicUniform}). A single
+ *       sample holds its outputs in registers over all the inputs ({@link SplineKernels#accumulateSample}),
+ *       each thread on its own contiguous slice of the weights, {@link #ws}.</li>
  *   <li><b>dense</b>: build the sparse feature matrix [base(X) | B(X)] for a tile of samples and
  *       multiply it by w in one GEMM: (G + k + 1)·in·out multiply-adds, but at GEMM efficiency.</li>
  * </ul>
@@ -36,6 +38,9 @@ final class LayerPlan {
     private static final int NARROW_OUT = 8;           // up to this many outputs the local path computes bases across the batch
     private static final int LANES_TILE = 256;         // samples per tile of that path
     private static final int LANES_FROM = 4;           // below, per sample ([2,5,1], interleaved: 1.32x the time at 1 row, 1.08 at 2, 0.81 at 4)
+    // Batches below this many rows go sample by sample (accumulateSample); from 2 rows the tiled loop
+    // was as fast on [64,256,256,10] (batch 16, interleaved). Not final: a measurement may set 0 to time the tiled loop at batch 1.
+    static int sampleBelow = 2;
     private static final long SPLIT_FROM = 1L << 14;   // rows·in·out from which a small batch is split by outputs
 
     final KanLayer layer;
@@ -51,6 +56,13 @@ final class LayerPlan {
     private final float[][] spanKnots;
     private final float[] cubicTable;
     private final int spans;
+    // Batch 1's copy of w, cut into the slices of outputs the pool's threads take: slice q, outputs
+    // sliceFrom[q] .. sliceFrom[q + 1] - 1, is its own [in][1 + nBases][width] block from sliceAt[q].
+    // A thread's part of the weights is then contiguous, so what it reads stays in its own cache
+    // (and the prefetcher pulls in none of the other thread's lines). One slice: ws is w.
+    private final float[] ws;
+    private final int[] sliceFrom, sliceAt;
+    private final boolean sharedGrid;     // uniform cubic, and every input has the same knots: batch 1 finds spans in lanes across the inputs
 
     volatile int denseFrom = Integer.MAX_VALUE;
     volatile boolean splitOutputs = true;   // small batches on wide layers: split outputs across the pool (measured)
@@ -65,7 +77,7 @@ final class LayerPlan {
         this.k = layer.k();
         int nb = layer.basisCount();
         this.rowsPerInput = 1 + nb;
-        this.w = new float[in * rowsPerInput * out];
+        this.w = new float[in * rowsPerInput * out + 16];    // + a whole vector, so masked reads of the last row stay in bounds
         for (int i = 0; i < in; i++)
             for (int j = 0; j < out; j++) {
                 int e = i * out + j;
@@ -105,6 +117,29 @@ final class LayerPlan {
             spans = 0;
             spanKnots = null;
             cubicTable = null;
+        }
+        boolean same = spanKnots != null;
+        for (int i = 1; same && i < in; i++) same = Arrays.equals(spanKnots[i], spanKnots[0]);
+        sharedGrid = same;
+        samples = ThreadLocal.withInitial(() -> new Sample(in, k));
+        int threads = KernelProvider.pool().threads();
+        int slices = threads > 1 && out >= 64 * threads && (long) in * out >= SPLIT_FROM ? threads : 1;
+        int width = (out / slices + 15) / 16 * 16;     // whole vectors per slice
+        sliceFrom = new int[slices + 1];
+        sliceAt = new int[slices];
+        for (int q = 0; q < slices; q++) {
+            sliceFrom[q + 1] = q == slices - 1 ? out : Math.min(out, sliceFrom[q] + width);
+            if (q > 0) sliceAt[q] = sliceAt[q - 1] + in * rowsPerInput * (sliceFrom[q] - sliceFrom[q - 1]);
+        }
+        if (slices == 1) {
+            ws = w;
+        } else {
+            ws = new float[in * rowsPerInput * out + 16];
+            for (int q = 0; q < slices; q++) {
+                int n = sliceFrom[q + 1] - sliceFrom[q];
+                for (int row = 0; row < in * rowsPerInput; row++)
+                    System.arraycopy(w, row * out + sliceFrom[q], ws, sliceAt[q] + row * n, n);
+            }
         }
     }
 
@@ -149,9 +184,15 @@ final class LayerPlan {
     /**
      * Local path, into sub (rows × out, zero on entry). A small batch on a wide layer splits its
      * outputs across the worker pool (each worker streams its own slice of w, so batch 1 uses both
-     * cores' caches); a large batch is already split by samples in {@link KanModel#forward}.
+     * cores' caches); a large batch is already split by samples in {@link KanModel#forward}. Batch 1
+     * goes through {@link #sample}.
      */
     void local(float[] x, int rows, float[] sub) {
+        if (rows < sampleBelow) {
+            boolean split = splitOutputs && splittable(1);
+            for (int r = 0; r < rows; r++) sample(x, r, sub, split);
+            return;
+        }
         WorkerPool pool = KernelProvider.pool();
         int slices = pool.threads();
         if (splitOutputs && splittable(rows)) {
@@ -178,6 +219,93 @@ final class LayerPlan {
     boolean splittable(int rows) {
         return KernelProvider.pool().threads() > 1 && out >= 64 * KernelProvider.pool().threads()
                 && (long) rows * in * out >= SPLIT_FROM && rows < KanModel.PARALLEL_FROM;
+    }
+
+    /**
+     * One sample r of the local path ({@link SplineKernels#accumulateSample}): its base values,
+     * spans and bases for every input first ({@link #prepare}), then the update over the outputs,
+     * slice by slice of {@link #ws}, the slices split across the pool when {@code split}. The same
+     * floats as the tiled loop.
+     */
+    private void sample(float[] x, int r, float[] sub, boolean split) {
+        Sample s = prepare(x, r);
+        int yOff = r * out, slices = sliceFrom.length - 1;
+        if (split && slices > 1) KernelProvider.pool().parallelFor(slices, q -> slice(q, s, sub, yOff));
+        else for (int q = 0; q < slices; q++) slice(q, s, sub, yOff);
+    }
+
+    private void slice(int q, Sample s, float[] sub, int yOff) {
+        int o0 = sliceFrom[q], n = sliceFrom[q + 1] - o0;
+        kernels.accumulateSample(ws, rowsPerInput * n, n, sliceAt[q], s.base, s.row, s.c, in, k + 1, in, n, sub, yOff + o0);
+    }
+
+    /**
+     * One sample's inputs, ready for {@link SplineKernels#accumulateSample}: base values, the first
+     * spline row each input touches among its 1 + nBases (-1: none, the input lies outside its grid)
+     * and the k + 1 bases, basis j of input i at {@code c[j * in + i]}. Reused by a thread from call to call.
+     */
+    private static final class Sample {
+        final float[] x, base, c;
+        final int[] row, span, outliers;
+
+        Sample(int in, int k) {
+            x = new float[in];
+            base = new float[in];
+            c = new float[(k + 1) * in];
+            row = new int[in];
+            span = new int[in];
+            outliers = new int[in];
+        }
+    }
+
+    private final ThreadLocal<Sample> samples;
+
+    /**
+     * Fills this thread's {@link Sample} for sample r. When every input has the same uniform cubic
+     * grid the spans and bases come in vector lanes across the inputs ({@link SplineKernels#cubicBases});
+     * the inputs it leaves, and other grids, take {@link Knots#span} and {@link Knots#weights}.
+     * Either way each input gets the floats of {@code Knots.weights}.
+     */
+    private Sample prepare(float[] x, int r) {
+        Sample s = samples.get();
+        int nb = rowsPerInput - 1;
+        base(x, r * in, s.base, in);
+        Knots[] knots = layer.knots();
+        if (sharedGrid) {
+            float[] xs = x;
+            if (r > 0) System.arraycopy(x, r * in, xs = s.x, 0, in);
+            Knots kn = knots[0];
+            int left = kernels.cubicBases(xs, in, spanKnots[0], spans, kn.knot(0), kn.invStep(), 0, s.span, s.c, in, s.outliers);
+            for (int e = 0; e < left; e++) s.span[s.outliers[e]] = -1;
+            for (int i = 0; i < in; i++) {
+                int q = s.span[i], start = q - 3;
+                if (q < 0) { scalarWeights(x[r * in + i], i, s); continue; }
+                if (start < 0 || start > nb - 4) {       // the spans at the ends: keep the bases that exist, as Knots.weights does
+                    int clamped = Math.clamp(start, 0, nb - 4);
+                    float[] p = {s.c[i], s.c[in + i], s.c[2 * in + i], s.c[3 * in + i]};
+                    for (int j = 0; j < 4; j++) {
+                        int src = clamped + j - start;
+                        s.c[j * in + i] = src >= 0 && src <= 3 ? p[src] : 0f;
+                    }
+                    start = clamped;
+                }
+                s.row[i] = 1 + start;
+            }
+        } else {
+            for (int i = 0; i < in; i++) scalarWeights(x[r * in + i], i, s);
+        }
+        return s;
+    }
+
+    /** Input i's row and bases in s through {@link Knots#span} and {@link Knots#weights}. */
+    private void scalarWeights(float v, int i, Sample s) {
+        Knots kn = layer.knots()[i];
+        int sp = kn.span(v);
+        if (sp < 0) { s.row[i] = -1; return; }
+        float[] c = new float[k + 1], scratch = new float[k + 1];
+        int start = kn.weights(v, sp, c, scratch);
+        for (int j = 0; j <= k; j++) s.c[j * in + i] = c[j];
+        s.row[i] = 1 + start;
     }
 
     /** Outputs [o0, o1) of the local path: per input i, a tile of samples each adds its k + 2 rows of w[i]. */
@@ -250,10 +378,12 @@ final class LayerPlan {
         }
     }
 
-    private void base(float[] x, float[] b, int n) {
+    private void base(float[] x, float[] b, int n) { base(x, 0, b, n); }
+
+    private void base(float[] x, int xOff, float[] b, int n) {
         switch (layer.base()) {
-            case SILU -> kernels.silu(x, 0, b, 0, n);
-            case IDENTITY -> System.arraycopy(x, 0, b, 0, n);
+            case SILU -> kernels.silu(x, xOff, b, 0, n);
+            case IDENTITY -> System.arraycopy(x, xOff, b, 0, n);
             case ZERO -> Arrays.fill(b, 0, n, 0f);      // non-finite inputs are redone exactly
         }
     }

@@ -70,6 +70,68 @@ public final class PanamaSplineKernels implements SplineKernels {
     }
 
     @Override
+    public void accumulateSample(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
+                                 int inputs, int n, float[] y, int yOff) {
+        int lanes = S.length(), o = 0;
+        for (; o + 8 * lanes <= n; o += 8 * lanes) sample8(w, inputStride, stride, o0 + o, base, row, c, cs, terms, inputs, y, yOff + o);
+        for (; o < n; o += lanes) sample1(w, inputStride, stride, o0 + o, base, row, c, cs, terms, inputs, S.indexInRange(o, n), y, yOff + o);
+    }
+
+    /** Eight vectors of outputs from o, held in registers over all the inputs. */
+    private static void sample8(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
+                                int inputs, float[] y, int yOff) {
+        int l = S.length();
+        FloatVector a0 = FloatVector.fromArray(S, y, yOff), a1 = FloatVector.fromArray(S, y, yOff + l),
+                a2 = FloatVector.fromArray(S, y, yOff + 2 * l), a3 = FloatVector.fromArray(S, y, yOff + 3 * l),
+                a4 = FloatVector.fromArray(S, y, yOff + 4 * l), a5 = FloatVector.fromArray(S, y, yOff + 5 * l),
+                a6 = FloatVector.fromArray(S, y, yOff + 6 * l), a7 = FloatVector.fromArray(S, y, yOff + 7 * l);
+        for (int i = 0, p = o; i < inputs; i++, p += inputStride) {
+            FloatVector b = FloatVector.broadcast(S, base[i]);
+            a0 = FloatVector.fromArray(S, w, p).fma(b, a0);
+            a1 = FloatVector.fromArray(S, w, p + l).fma(b, a1);
+            a2 = FloatVector.fromArray(S, w, p + 2 * l).fma(b, a2);
+            a3 = FloatVector.fromArray(S, w, p + 3 * l).fma(b, a3);
+            a4 = FloatVector.fromArray(S, w, p + 4 * l).fma(b, a4);
+            a5 = FloatVector.fromArray(S, w, p + 5 * l).fma(b, a5);
+            a6 = FloatVector.fromArray(S, w, p + 6 * l).fma(b, a6);
+            a7 = FloatVector.fromArray(S, w, p + 7 * l).fma(b, a7);
+            if (row[i] < 0) continue;
+            for (int j = 0, r = p + row[i] * stride, q = i; j < terms; j++, r += stride, q += cs) {
+                FloatVector cj = FloatVector.broadcast(S, c[q]);
+                a0 = FloatVector.fromArray(S, w, r).fma(cj, a0);
+                a1 = FloatVector.fromArray(S, w, r + l).fma(cj, a1);
+                a2 = FloatVector.fromArray(S, w, r + 2 * l).fma(cj, a2);
+                a3 = FloatVector.fromArray(S, w, r + 3 * l).fma(cj, a3);
+                a4 = FloatVector.fromArray(S, w, r + 4 * l).fma(cj, a4);
+                a5 = FloatVector.fromArray(S, w, r + 5 * l).fma(cj, a5);
+                a6 = FloatVector.fromArray(S, w, r + 6 * l).fma(cj, a6);
+                a7 = FloatVector.fromArray(S, w, r + 7 * l).fma(cj, a7);
+            }
+        }
+        a0.intoArray(y, yOff);
+        a1.intoArray(y, yOff + l);
+        a2.intoArray(y, yOff + 2 * l);
+        a3.intoArray(y, yOff + 3 * l);
+        a4.intoArray(y, yOff + 4 * l);
+        a5.intoArray(y, yOff + 5 * l);
+        a6.intoArray(y, yOff + 6 * l);
+        a7.intoArray(y, yOff + 7 * l);
+    }
+
+    /** One vector of outputs from o (the lanes in m), over all the inputs. */
+    private static void sample1(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
+                                int inputs, VectorMask<Float> m, float[] y, int yOff) {
+        FloatVector a = FloatVector.fromArray(S, y, yOff, m);
+        for (int i = 0, p = o; i < inputs; i++, p += inputStride) {
+            a = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a);
+            if (row[i] < 0) continue;
+            for (int j = 0, r = p + row[i] * stride, q = i; j < terms; j++, r += stride, q += cs)
+                a = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a);
+        }
+        a.intoArray(y, yOff, m);
+    }
+
+    @Override
     public int cubicUniform(float[] x, float[] base, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
                             float[] wBase, int wBaseOff, float[] table, int tableOff, int nOut, float[] y, int ys, int[] outliers) {
         if (intervals > S.length())

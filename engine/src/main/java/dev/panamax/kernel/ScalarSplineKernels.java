@@ -16,6 +16,20 @@ public final class ScalarSplineKernels implements SplineKernels {
     }
 
     @Override
+    public void accumulateSample(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
+                                 int inputs, int n, float[] y, int yOff) {
+        for (int o = 0; o < n; o++) {
+            float acc = y[yOff + o];
+            for (int i = 0; i < inputs; i++) {
+                int p = o0 + i * inputStride + o;
+                acc = Math.fma(base[i], w[p], acc);
+                if (row[i] >= 0) for (int j = 0; j < terms; j++) acc = Math.fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc);
+            }
+            y[yOff + o] = acc;
+        }
+    }
+
+    @Override
     public int cubicUniform(float[] x, float[] base, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
                             float[] wBase, int wBaseOff, float[] table, int tableOff, int nOut, float[] y, int ys, int[] outliers) {
         int slow = 0;

@@ -27,6 +27,25 @@ public interface SplineKernels {
                     float[] y, int yOff);
 
     /**
+     * One sample through a slice of a layer: every input's {@link #accumulate} in turn, input 0
+     * first, with the outputs held in registers instead of going through y once per input. Input i's
+     * rows of w start at {@code o0 + i * inputStride}, {@code stride} apart: row 0 the base weights,
+     * rows {@code row[i] .. row[i] + terms - 1} its spline weights ({@code row[i] < 0}: none, the
+     * input lies outside its grid). For {@code o < n}, starting from {@code acc = y[yOff + o]}, for
+     * i = 0 .. inputs - 1:
+     * <pre>
+     *   p = o0 + i * inputStride + o
+     *   acc = fma(base[i], w[p], acc)
+     *   when row[i] &gt;= 0, for j &lt; terms:  acc = fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc)
+     * </pre>
+     * then {@code y[yOff + o] = acc}: the same floats as calling accumulate input by input. This is
+     * batch 1's kernel, where a layer's cost is reading its k + 2 rows of w per input; each thread
+     * takes its own slice of the outputs on every call, so that slice of w stays in its cache.
+     */
+    void accumulateSample(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
+                          int inputs, int n, float[] y, int yOff);
+
+    /**
      * One input of a layer on a uniform cubic grid (k = 3), for n samples in vector lanes: the
      * narrow layers' local path, where a pass over a handful of outputs is too short to vectorise.
      *

@@ -15,6 +15,10 @@ import java.util.function.IntConsumer;
  * matmuls find them awake: dispatch then costs a volatile write and a few cache misses instead of
  * a thread wake-up. A parallel stream per call costs tens of microseconds; this costs about one.
  *
+ * <p>The calling thread always runs chunk 0 itself, so with two threads a call of two chunks gives
+ * each thread the same chunk every time (unless the worker is late): batch-1 KAN layers then find
+ * each thread's slice of the weights still in that thread's core's cache.
+ *
  * <p>Calls from inside a job (nested) and calls that find the pool busy with another thread's job
  * run their chunks on the calling thread, so the pool can never deadlock.
  */
@@ -33,14 +37,16 @@ public final class WorkerPool {
         /** Claims and runs chunks until none are left. */
         void work() {
             int c;
-            while ((c = next.getAndIncrement()) < chunks) {
-                try {
-                    if (failure == null) body.accept(c);
-                } catch (Throwable t) {
-                    failure = t;
-                } finally {
-                    done.incrementAndGet();
-                }
+            while ((c = next.getAndIncrement()) < chunks) run(c);
+        }
+
+        void run(int c) {
+            try {
+                if (failure == null) body.accept(c);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                done.incrementAndGet();
             }
         }
     }
@@ -134,8 +140,10 @@ public final class WorkerPool {
         }
         try {
             Job job = new Job(body, chunks);
+            job.next.set(1);        // chunk 0 is the caller's, claimed before the workers see the job
             current = job;
             for (Worker w : workers) if (w.parked) LockSupport.unpark(w);
+            job.run(0);
             job.work();
             while (job.done.get() < chunks) Thread.onSpinWait();
             Throwable t = job.failure;

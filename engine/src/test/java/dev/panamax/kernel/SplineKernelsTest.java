@@ -30,6 +30,41 @@ class SplineKernelsTest {
             }
     }
 
+    @Test
+    void accumulateSampleIsBitIdenticalToTheScalarTwinAndToAccumulateInputByInput() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        for (int n : new int[] {1, 3, 10, 15, 16, 17, 100, 127, 128, 129, 200, 257})
+            for (int terms : new int[] {1, 2, 4, 6})
+                for (int inputs : new int[] {1, 7}) {
+                    int o0 = 3, stride = n + o0 + 5, rows = 1 + terms + 2, inputStride = rows * stride;   // a slice of wider rows
+                    float[] w = new float[inputs * inputStride + 16];
+                    for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-2, 2);
+                    int cs = inputs + 2;                                    // basis j of input i at c[j * cs + i]
+                    float[] base = new float[inputs], c = new float[terms * cs];
+                    int[] row = new int[inputs];
+                    for (int i = 0; i < inputs; i++) {
+                        base[i] = (float) rnd.nextDouble(-1, 1);
+                        for (int j = 0; j < terms; j++) c[j * cs + i] = (float) rnd.nextDouble();
+                        row[i] = i % 3 == 2 ? -1 : 1 + rnd.nextInt(3);     // some inputs outside the grid
+                    }
+                    float[] y = new float[n + 4];
+                    for (int i = 0; i < y.length; i++) y[i] = (float) rnd.nextDouble(-1, 1);
+                    float[] a = y.clone(), b = y.clone(), byInput = y.clone();
+                    panama.accumulateSample(w, inputStride, stride, o0, base, row, c, cs, terms, inputs, n, a, 2);
+                    scalar.accumulateSample(w, inputStride, stride, o0, base, row, c, cs, terms, inputs, n, b, 2);
+                    for (int i = 0; i < inputs; i++) {
+                        float[] ci = new float[terms];
+                        for (int j = 0; j < terms; j++) ci[j] = c[j * cs + i];
+                        scalar.accumulate(w, i * inputStride + o0, base[i], i * inputStride + Math.max(row[i], 0) * stride + o0, stride, ci, row[i] < 0 ? 0 : terms, n, byInput, 2);
+                    }
+                    String where = "n=" + n + " terms=" + terms + " inputs=" + inputs;
+                    assertArrayEquals(b, a, where);
+                    assertArrayEquals(byInput, b, where + ": input by input");
+                    assertEquals(y[0], a[0], where + ": before yOff untouched");
+                    assertEquals(y[n + 2], a[n + 2], where + ": past n untouched");
+                }
+    }
+
     /** Uniform knots -1 - 3h .. 1 + 3h (G intervals inside [-1, 1], cubic), as a KAN layer has them. */
     static float[] uniformKnots(int g) {
         float[] t = new float[g + 7];
