@@ -42,6 +42,18 @@ final class Checks {
         }
     }
 
+    /** Every (xs[m], rows[m], ws[m], outs[m]) as {@link #matmul}. */
+    static void matmuls(float[][] xs, int[] rows, Tensor[] ws, float[][] outs) {
+        notNull("xs", xs);
+        notNull("rows", rows);
+        notNull("ws", ws);
+        notNull("outs", outs);
+        if (xs.length != ws.length) throw new IllegalArgumentException("xs holds " + xs.length + " inputs but ws " + ws.length + " weights");
+        if (rows.length != ws.length) throw new IllegalArgumentException("rows holds " + rows.length + " counts but ws " + ws.length + " weights");
+        if (outs.length != ws.length) throw new IllegalArgumentException("outs holds " + outs.length + " outputs but ws " + ws.length + " weights");
+        for (int m = 0; m < ws.length; m++) matmul(xs[m], rows[m], ws[m], outs[m]);
+    }
+
     /** {@code array[off, off + n)} must exist. */
     static void range(String name, float[] array, int off, int n) {
         notNull(name, array);

@@ -36,6 +36,18 @@ public interface Kernels {
         for (int m = 0; m < ws.length; m++) matmul(x, rows, ws[m], outs[m]);
     }
 
+    /**
+     * Matmuls of different inputs in one call: {@code outs[m] = xs[m] · ws[m]ᵀ} over {@code rows[m]}
+     * rows, each bit for bit as {@link #matmul(float[], int, Tensor, float[])} computes it. The MTP
+     * draft heads read the trunk's output through norms of their own: one call for the same
+     * projection of every head lets the threads split them as one job, where one head's matrices
+     * alone are too small to share.
+     */
+    default void matmul(float[][] xs, int[] rows, Tensor[] ws, float[][] outs) {
+        Checks.matmuls(xs, rows, ws, outs);
+        for (int m = 0; m < ws.length; m++) matmul(xs[m], rows[m], ws[m], outs[m]);
+    }
+
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
     /** {@code y[yOff + i] += alpha * x[xOff + i]}. */

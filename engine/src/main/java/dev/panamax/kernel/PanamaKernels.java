@@ -84,13 +84,23 @@ final class PanamaKernels implements Kernels {
             matmulRange(x, rows, w, outDim, in, out, 0, outDim);
             return;
         }
-        matmulAll(x, rows, new Tensor[] {w}, new float[][] {out});
+        matmulAll(new float[][] {x}, new int[] {rows}, new Tensor[] {w}, new float[][] {out});
     }
 
     @Override
     public void matmul(float[] x, int rows, Tensor[] ws, float[][] outs) {
         Checks.matmuls(x, rows, ws, outs);
-        matmulAll(x, rows, ws, outs);
+        float[][] xs = new float[ws.length][];
+        int[] rs = new int[ws.length];
+        Arrays.fill(xs, x);
+        Arrays.fill(rs, rows);
+        matmulAll(xs, rs, ws, outs);
+    }
+
+    @Override
+    public void matmul(float[][] xs, int[] rows, Tensor[] ws, float[][] outs) {
+        Checks.matmuls(xs, rows, ws, outs);
+        matmulAll(xs, rows, ws, outs);
     }
 
     /**
@@ -108,7 +118,7 @@ final class PanamaKernels implements Kernels {
     private static final int UNIT = 8;
 
     /**
-     * The matmuls of every (ws[m], outs[m]) in one parallel call. The output rows of all the matrices
+     * The matmuls of every (xs[m], rows[m], ws[m], outs[m]) in one parallel call. The output rows of all the matrices
      * are laid end to end in units of {@link #UNIT} rows and cut into chunks the threads claim in turn,
      * large first and ever smaller ({@link #chunkBounds}), so that the threads finish together: the
      * last chunks are small, and no thread waits long for the other's. No chunk exceeds a megabyte,
@@ -116,21 +126,18 @@ final class PanamaKernels implements Kernels {
      * rows only: each output element is still one dot product, computed the same way on any thread
      * and in any chunk.
      */
-    private void matmulAll(float[] x, int rows, Tensor[] ws, float[][] outs) {
+    private void matmulAll(float[][] xs, int[] rows, Tensor[] ws, float[][] outs) {
         int n = ws.length;
-        if (rows == 0 || n == 0) return;
-        int in = (int) ws[0].dim(1);
-        if (in == 0) {
-            for (int m = 0; m < n; m++) Arrays.fill(outs[m], 0, rows * (int) ws[m].dim(0), 0f);
-            return;
-        }
         int[] first = new int[n + 1]; // matrix m's units are [first[m], first[m + 1]) of the whole
-        long weights = 0, bytes = 0;
+        long work = 0, bytes = 0;
         boolean shared = true;
         for (int m = 0; m < n; m++) {
-            int outDim = (int) ws[m].dim(0);
-            first[m + 1] = first[m] + (outDim + UNIT - 1) / UNIT;
-            weights += (long) outDim * in;
+            int outDim = (int) ws[m].dim(0), in = (int) ws[m].dim(1);
+            boolean empty = rows[m] == 0 || in == 0;
+            if (rows[m] > 0 && in == 0) Arrays.fill(outs[m], 0, rows[m] * outDim, 0f);
+            first[m + 1] = first[m] + (empty ? 0 : (outDim + UNIT - 1) / UNIT);
+            if (empty) continue;
+            work += (long) rows[m] * outDim * in;
             bytes += ws[m].data().byteSize();
             shared &= pool.canShare(ws[m].data());
         }
@@ -138,8 +145,9 @@ final class PanamaKernels implements Kernels {
         if (units == 0) return;
         // The arithmetic decides whether to use the threads (see PARALLEL_MIN_WEIGHTS); either way
         // every output element gets the same bits.
-        if ((long) rows * weights < PARALLEL_MIN_WEIGHTS || !shared) {
-            for (int m = 0; m < n; m++) matmulRange(x, rows, ws[m], (int) ws[m].dim(0), in, outs[m], 0, (int) ws[m].dim(0));
+        if (work < PARALLEL_MIN_WEIGHTS || !shared) {
+            for (int m = 0; m < n; m++)
+                if (first[m + 1] > first[m]) matmulRange(xs[m], rows[m], ws[m], (int) ws[m].dim(0), (int) ws[m].dim(1), outs[m], 0, (int) ws[m].dim(0));
             return;
         }
         int minUnits = (int) Math.max(1, MIN_CHUNK_BYTES * units / bytes);
@@ -149,10 +157,11 @@ final class PanamaKernels implements Kernels {
             int t = bounds[c], end = bounds[c + 1];
             int m = 0;
             while (first[m + 1] <= t) m++;
-            for (; t < end; m++) { // the chunk's part of each matrix it overlaps
+            for (; t < end; m++) { // the chunk's part of each matrix it overlaps (none of an empty one)
                 int upTo = Math.min(end, first[m + 1]), outDim = (int) ws[m].dim(0);
-                matmulRange(x, rows, ws[m], outDim, in, outs[m], (t - first[m]) * UNIT, Math.min(outDim, (upTo - first[m]) * UNIT));
-                t = upTo;
+                if (upTo > t)
+                    matmulRange(xs[m], rows[m], ws[m], outDim, (int) ws[m].dim(1), outs[m], (t - first[m]) * UNIT, Math.min(outDim, (upTo - first[m]) * UNIT));
+                t = Math.max(t, upTo);
             }
         });
     }
@@ -660,7 +669,12 @@ final class PanamaKernels implements Kernels {
 
     // ---------------------------------------------------------------- attention
 
-    /** Multiply-adds of one query row over all heads below which attention runs on the calling thread. */
+    /**
+     * Multiply-adds of a call (every query row over all heads) below which attention runs on the
+     * calling thread. The rows count, as for the matmul: an MTP verify's 4 rows of a small model are
+     * worth both cores where its 1-row pass is not. A (row, head) task computes the same bits on any
+     * thread, so the choice never changes a result.
+     */
     private static final long ATTENTION_MIN_WORK = 1L << 16;
 
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
@@ -671,8 +685,8 @@ final class PanamaKernels implements Kernels {
         Checks.attention(q, rows, kCache, vCache, startPos, heads, kvHeads, headDim, out);
         if (rows == 0) return;
         int tasks = rows * heads;
-        // The work of one row decides, as for the matmul: the number of rows never changes the path.
-        long work = (long) heads * (startPos + rows) * headDim * 2;
+        // Scores and weighted sums of all rows (row r attends to startPos + r + 1 positions).
+        long work = (long) rows * heads * (startPos + (rows + 1) / 2) * headDim * 2;
         if (work < ATTENTION_MIN_WORK) {
             float[] scores = scores(startPos + rows); // one thread-local look-up per call, not per head
             for (int t = 0; t < tasks; t++) attendOne(q, t / heads, t % heads, kCache, vCache, startPos, heads, kvHeads, headDim, out, scores);

@@ -134,7 +134,7 @@ final class Generator {
             for (int i = 0; i < a; i++)
                 if (!emit(draft[i])) return;
             if (produced + 1 < maxTokens) { // the draft heads are needed only if more passes follow
-                for (int j = 1; j <= m; j++) model.head(s, j, a + 1, a, j - 1);
+                model.heads(s, 1, m, a + 1, a, 0);
                 model.unembed(s, m);
                 fillDrafts(s, 0, draft, q);
             }
@@ -150,7 +150,7 @@ final class Generator {
             boolean last = off + count == prompt.length;
             model.trunk(s, prompt, off, count);
             // Every head caches keys and values of every row; only the very last row needs outputs.
-            for (int h = 0; h < heads; h++) model.head(s, h, count, last ? count - 1 : count, h);
+            model.heads(s, 0, heads, count, last ? count - 1 : count, 0);
             if (last) model.unembed(s, heads);
             s.advance(count);
             off += count;

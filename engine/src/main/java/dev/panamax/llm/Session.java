@@ -20,10 +20,36 @@ public final class Session {
     final float[][] keys, values;
     private int length;
 
-    // Scratch for one pass of up to maxRows rows; sized once so decoding allocates nothing.
-    final float[] x, hx, xb, xb2, q, k, v, att, hb, hb2, normed, logits;
-    /** The outputs of the block's grouped matmuls: query, key and value; key and value; gate and up. */
-    final float[][] qkv, kv, gateUp;
+    // Scratch for one pass of up to maxRows rows; sized once so decoding allocates no buffers.
+    /** The trunk's output rows, which every head reads. */
+    final float[] x;
+    /** The heads' final-normed output rows, and their logits. */
+    final float[] normed, logits;
+    /** The trunk's buffers, then one set per head used (heads run side by side, see {@link Transformer#heads}). */
+    final Scratch trunk;
+    final Scratch[] heads;
+
+    /**
+     * The buffers of one block's pass: its residual stream, then the values between its steps. Each
+     * head has its own, so that the heads can run in step, one kernel call per projection for all.
+     */
+    static final class Scratch {
+        final float[] x, xb, xq, xb2, q, k, v, att, hb, hb2;
+
+        Scratch(ModelConfig c, int maxRows, float[] x) {
+            int d = c.dim();
+            this.x = x;
+            xb = new float[maxRows * d];
+            xq = new float[maxRows * d];
+            xb2 = new float[maxRows * d];
+            q = new float[maxRows * d];
+            att = new float[maxRows * d];
+            k = new float[maxRows * c.kvDim()];
+            v = new float[maxRows * c.kvDim()];
+            hb = new float[maxRows * c.hiddenDim()];
+            hb2 = new float[maxRows * c.hiddenDim()];
+        }
+    }
 
     Session(Transformer model, int capacity, int maxRows, int headsUsed) {
         ModelConfig c = model.config;
@@ -44,20 +70,11 @@ public final class Session {
         values = new float[blocks][(int) cacheFloats];
         int d = c.dim();
         x = new float[maxRows * d];
-        hx = new float[maxRows * d];
-        xb = new float[maxRows * d];
-        xb2 = new float[maxRows * d];
-        q = new float[maxRows * d];
-        att = new float[maxRows * d];
-        k = new float[maxRows * c.kvDim()];
-        v = new float[maxRows * c.kvDim()];
-        hb = new float[maxRows * c.hiddenDim()];
-        hb2 = new float[maxRows * c.hiddenDim()];
         normed = new float[maxRows * d];
         logits = new float[Math.multiplyExact(maxRows, c.vocabSize())];
-        qkv = new float[][] {q, k, v};
-        kv = new float[][] {k, v};
-        gateUp = new float[][] {hb, hb2};
+        trunk = new Scratch(c, maxRows, x);
+        heads = new Scratch[headsUsed];
+        for (int h = 0; h < headsUsed; h++) heads[h] = new Scratch(c, maxRows, new float[maxRows * d]);
     }
 
     /** Positions held by every cache. */

@@ -33,7 +33,7 @@ public final class StepTimer {
         for (int off = 0; off < prefix; ) {
             int n = Math.min(rows, prefix - off);
             this.model.trunk(session, tokens, off, n);
-            for (int h = 0; h < c.futureTokens(); h++) this.model.head(session, h, n, n, 0);
+            this.model.heads(session, 0, c.futureTokens(), n, n, 0);
             session.advance(n);
             off += n;
         }
@@ -65,7 +65,7 @@ public final class StepTimer {
             throw new IllegalArgumentException("draft heads " + drafts + " outside 0.." + (model.config.futureTokens() - 1));
         if (drafts == 0) return 0;
         long t0 = System.nanoTime();
-        for (int j = 1; j <= drafts; j++) model.head(session, j, 1, 0, j - 1);
+        model.heads(session, 1, drafts, 1, 0, 0);
         model.unembed(session, drafts);
         return System.nanoTime() - t0;
     }

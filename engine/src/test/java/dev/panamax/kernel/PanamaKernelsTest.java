@@ -132,6 +132,42 @@ class PanamaKernelsTest {
     }
 
     @Test
+    void matmulOfSeveralInputsGivesTheBitsOfSeparateCalls() {
+        Random rnd = new Random(13);
+        // As the MTP draft heads call it: each matrix its own input, width and rows (none for one of
+        // them). Alone each stays on the calling thread, together they go to the pool.
+        int[][] shapes = {{203, 517}, {1, 33}, {310, 517}, {97, 260}, {64, 64}}; // out, in
+        int[][] rowSets = {{1, 2, 1, 3, 0}, {4, 1, 4, 4, 2}, {9, 5, 1, 1, 1}};
+        for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16})
+            for (int[] rows : rowSets) {
+                int n = shapes.length;
+                Tensor[] ws = new Tensor[n];
+                float[][] xs = new float[n][];
+                for (int m = 0; m < n; m++) {
+                    ws[m] = weight(rnd, m == 1 ? DType.F32 : dt, shapes[m][0], shapes[m][1]);
+                    xs[m] = random(rnd, rows[m] * shapes[m][1] + 3); // longer than needed, as a session's buffers are
+                }
+                for (Kernels k : new Kernels[] {PANAMA, PANAMA1, PANAMA3, SCALAR}) {
+                    float[][] outs = new float[n][];
+                    for (int m = 0; m < n; m++) {
+                        outs[m] = new float[rows[m] * shapes[m][0] + 2];
+                        Arrays.fill(outs[m], 7f); // untouched beyond the rows
+                    }
+                    k.matmul(xs, rows, ws, outs);
+                    for (int m = 0; m < n; m++) {
+                        float[] alone = new float[outs[m].length];
+                        Arrays.fill(alone, 7f);
+                        (k == SCALAR ? SCALAR : PANAMA1).matmul(xs[m], rows[m], ws[m], alone);
+                        for (int i = 0; i < alone.length; i++)
+                            assertEquals(Float.floatToRawIntBits(alone[i]), Float.floatToRawIntBits(outs[m][i]),
+                                    k.name() + " " + dt + " rows " + Arrays.toString(rows) + ": matrix " + m + " element " + i
+                                            + " differs from its own call");
+                    }
+                }
+            }
+    }
+
+    @Test
     void chunksCoverEveryTileOnceLargeFirst() {
         for (int tiles : new int[] {1, 7, 192, 576, 8000})
             for (int threads : new int[] {1, 2, 3, 16})
@@ -332,6 +368,10 @@ class PanamaKernelsTest {
             assertMessage(() -> k.matmul(new float[8], 1, new Tensor[] {w, w}, new float[][] {new float[4]}), "ws");
             assertMessage(() -> k.matmul(new float[16], 1, new Tensor[] {w, wide}, new float[][] {new float[4], new float[4]}), "ws");
             assertMessage(() -> k.matmul(new float[8], 1, new Tensor[] {w, w}, new float[][] {new float[4], new float[3]}), "out");
+            assertMessage(() -> k.matmul(new float[][] {new float[8], new float[4]}, new int[] {1, 1}, new Tensor[] {w, w},
+                    new float[][] {new float[4], new float[4]}), "x");
+            assertMessage(() -> k.matmul(new float[][] {new float[8]}, new int[] {1, 1}, new Tensor[] {w},
+                    new float[][] {new float[4]}), "rows");
             assertMessage(() -> k.dot(new float[4], 1, new float[4], 0, 4), "a");
             assertMessage(() -> k.axpy(1f, new float[4], 0, new float[3], 0, 4), "y");
             assertMessage(() -> k.rmsnorm(new float[4], 0, new float[4], 0, new float[2], 4, 1e-5f), "weight");
