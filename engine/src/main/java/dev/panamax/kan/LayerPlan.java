@@ -245,10 +245,12 @@ final class LayerPlan {
      * and the k + 1 bases, basis j of input i at {@code c[j * in + i]}. Reused by a thread from call to call.
      */
     private static final class Sample {
-        final float[] x, base, c;
+        final float[] x, base, c, window, scratch;
         final int[] row, span, outliers;
 
         Sample(int in, int k) {
+            window = new float[k + 1];
+            scratch = new float[k + 1];
             x = new float[in];
             base = new float[in];
             c = new float[(k + 1) * in];
@@ -276,21 +278,18 @@ final class LayerPlan {
             if (r > 0) System.arraycopy(x, r * in, xs = s.x, 0, in);
             Knots kn = knots[0];
             int left = kernels.cubicBases(xs, in, spanKnots[0], spans, kn.knot(0), kn.invStep(), 0, s.span, s.c, in, s.outliers);
-            for (int e = 0; e < left; e++) s.span[s.outliers[e]] = -1;
-            for (int i = 0; i < in; i++) {
-                int q = s.span[i], start = q - 3;
-                if (q < 0) { scalarWeights(x[r * in + i], i, s); continue; }
-                if (start < 0 || start > nb - 4) {       // the spans at the ends: keep the bases that exist, as Knots.weights does
-                    int clamped = Math.clamp(start, 0, nb - 4);
+            for (int i = 0; i < in; i++) s.row[i] = s.span[i] - 2;         // span q: bases q - 3 .. q, in rows q - 2 .. q + 1
+            for (int i = 0; i < in; i++)
+                if (s.row[i] < 1 || s.row[i] > nb - 3) {   // the spans at the ends: keep the bases that exist, as Knots.weights does
+                    int start = s.row[i] - 1, clamped = Math.clamp(start, 0, nb - 4);
                     float[] p = {s.c[i], s.c[in + i], s.c[2 * in + i], s.c[3 * in + i]};
                     for (int j = 0; j < 4; j++) {
                         int src = clamped + j - start;
                         s.c[j * in + i] = src >= 0 && src <= 3 ? p[src] : 0f;
                     }
-                    start = clamped;
+                    s.row[i] = 1 + clamped;
                 }
-                s.row[i] = 1 + start;
-            }
+            for (int e = 0; e < left; e++) scalarWeights(xs[s.outliers[e]], s.outliers[e], s);    // off the grid, on a knot, not finite
         } else {
             for (int i = 0; i < in; i++) scalarWeights(x[r * in + i], i, s);
         }
@@ -302,9 +301,8 @@ final class LayerPlan {
         Knots kn = layer.knots()[i];
         int sp = kn.span(v);
         if (sp < 0) { s.row[i] = -1; return; }
-        float[] c = new float[k + 1], scratch = new float[k + 1];
-        int start = kn.weights(v, sp, c, scratch);
-        for (int j = 0; j <= k; j++) s.c[j * in + i] = c[j];
+        int start = kn.weights(v, sp, s.window, s.scratch);
+        for (int j = 0; j <= k; j++) s.c[j * in + i] = s.window[j];
         s.row[i] = 1 + start;
     }
 
