@@ -282,14 +282,19 @@ final class LayerPlan {
             for (int i = 0; i < in; i++)
                 if (s.row[i] < 1 || s.row[i] > nb - 3) {   // the spans at the ends: keep the bases that exist, as Knots.weights does
                     int start = s.row[i] - 1, clamped = Math.clamp(start, 0, nb - 4);
-                    float[] p = {s.c[i], s.c[in + i], s.c[2 * in + i], s.c[3 * in + i]};
+                    float[] p = s.window;
+                    for (int j = 0; j < 4; j++) p[j] = s.c[j * in + i];
                     for (int j = 0; j < 4; j++) {
                         int src = clamped + j - start;
                         s.c[j * in + i] = src >= 0 && src <= 3 ? p[src] : 0f;
                     }
                     s.row[i] = 1 + clamped;
                 }
-            for (int e = 0; e < left; e++) scalarWeights(xs[s.outliers[e]], s.outliers[e], s);    // off the grid, on a knot, not finite
+            float first = kn.knot(0), last = kn.knot(kn.knotCount() - 1);
+            for (int e = 0; e < left; e++) {          // off the grid (no bases: Knots.span's first test), on a knot, not finite
+                int i = s.outliers[e];
+                if (xs[i] >= first && xs[i] < last) scalarWeights(xs[i], i, s); else s.row[i] = -1;
+            }
         } else {
             for (int i = 0; i < in; i++) scalarWeights(x[r * in + i], i, s);
         }
