@@ -56,6 +56,14 @@ public interface Kernels {
     /** {@code out = x / sqrt(mean(x^2) + eps) * weight} over n elements. out may equal x. */
     void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps);
 
+    /**
+     * The index (from {@code off}) of the largest of x[off .. off + n), n &gt;= 1: the first one on
+     * ties, -0 and +0 counting as equal; a NaN never wins unless it comes first. The same answer as
+     * the loop {@code if (x[i] > max) best = i} from x[off]. Greedy decoding picks its tokens with
+     * it: the MTP decoder takes up to 2n of them per pass.
+     */
+    int argmax(float[] x, int off, int n);
+
     /** In-place, numerically stable (max subtracted). */
     void softmax(float[] x, int off, int n);
 

@@ -534,6 +534,45 @@ final class PanamaKernels implements Kernels {
         for (; i < n; i++) out[outOff + i] = weight[i] * (inv * x[xOff + i]);
     }
 
+    /**
+     * Two passes, both in vector lanes: the largest value, then the first index holding it. A NaN
+     * makes the lane-wise max NaN; then (and for a NaN first) the scalar loop answers, so NaNs get
+     * exactly its treatment. -0 and +0 compare equal in the second pass, so the first of them wins, as in the loop.
+     */
+    @Override
+    public int argmax(float[] x, int off, int n) {
+        Checks.range("x", x, off, n);
+        Checks.positive("n", n);
+        int upper = F.loopBound(n), i = 0;
+        // Four running maxima, so that each max waits on its own chain (the lane-wise max is exact and
+        // order-free: the same value whatever the grouping, -0 against +0 included).
+        FloatVector m0 = FloatVector.broadcast(F, x[off]), m1 = m0, m2 = m0, m3 = m0;
+        for (int upper4 = n - 4 * L + 1; i < upper4; i += 4 * L) {
+            m0 = m0.max(FloatVector.fromArray(F, x, off + i));
+            m1 = m1.max(FloatVector.fromArray(F, x, off + i + L));
+            m2 = m2.max(FloatVector.fromArray(F, x, off + i + 2 * L));
+            m3 = m3.max(FloatVector.fromArray(F, x, off + i + 3 * L));
+        }
+        for (; i < upper; i += L) m0 = m0.max(FloatVector.fromArray(F, x, off + i));
+        float max = maxLanes(m0.max(m1).max(m2.max(m3)), new float[L]);
+        for (; i < n; i++) max = Math.max(max, x[off + i]);
+        if (Float.isNaN(max)) return argmaxLoop(x, off, n);
+        for (i = 0; i < upper; i += L) {
+            VectorMask<Float> hit = FloatVector.fromArray(F, x, off + i).compare(VectorOperators.EQ, max);
+            if (hit.anyTrue()) return i + hit.firstTrue();
+        }
+        for (; i < n; i++) if (x[off + i] == max) return i;
+        throw new AssertionError("argmax: no element equals the largest, " + max);
+    }
+
+    private static int argmaxLoop(float[] x, int off, int n) {
+        int best = 0;
+        float max = x[off];
+        for (int i = 1; i < n; i++)
+            if (x[off + i] > max) { max = x[off + i]; best = i; }
+        return best;
+    }
+
     @Override
     public void softmax(float[] x, int off, int n) {
         Checks.range("x", x, off, n);

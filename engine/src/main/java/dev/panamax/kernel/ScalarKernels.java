@@ -51,6 +51,17 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public int argmax(float[] x, int off, int n) {
+        Checks.range("x", x, off, n);
+        Checks.positive("n", n);
+        int best = 0;
+        float max = x[off];
+        for (int i = 1; i < n; i++)
+            if (x[off + i] > max) { max = x[off + i]; best = i; }
+        return best;
+    }
+
+    @Override
     public void softmax(float[] x, int off, int n) {
         Checks.range("x", x, off, n);
         if (n == 0) return;

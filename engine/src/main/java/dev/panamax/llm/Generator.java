@@ -42,7 +42,7 @@ final class Generator {
         this.stopTokens = stopTokens;
         this.model = model;
         this.config = model.config;
-        this.sampler = new Sampler(config.vocabSize(), temperature, topP, seed);
+        this.sampler = new Sampler(model.kernels, config.vocabSize(), temperature, topP, seed);
         this.maxTokens = maxTokens;
         this.drafts = drafts;
         this.listener = listener;

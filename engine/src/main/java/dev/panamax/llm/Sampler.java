@@ -1,5 +1,7 @@
 package dev.panamax.llm;
 
+import dev.panamax.kernel.Kernels;
+
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -11,15 +13,17 @@ import java.util.SplittableRandom;
  * <p>Owns its buffers and random generator: one per generation, never shared between threads.
  */
 final class Sampler {
+    private final Kernels kernels;
     private final int vocab;
     private final float temperature, topP;
     private final SplittableRandom random;
     private final long[] order; // (probability bits << 32 | id), sorted for the nucleus
 
-    Sampler(int vocab, float temperature, float topP, long seed) {
+    Sampler(Kernels kernels, int vocab, float temperature, float topP, long seed) {
         if (!(temperature >= 0) || Float.isInfinite(temperature))
             throw new IllegalArgumentException("temperature must be a finite number >= 0, is " + temperature);
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must lie in (0, 1], is " + topP);
+        this.kernels = kernels;
         this.vocab = vocab;
         this.temperature = temperature;
         this.topP = topP;
@@ -31,11 +35,7 @@ final class Sampler {
 
     /** The first index of the largest logit. */
     int argmax(float[] logits, int off) {
-        int best = 0;
-        float max = logits[off];
-        for (int i = 1; i < vocab; i++)
-            if (logits[off + i] > max) { max = logits[off + i]; best = i; }
-        return best;
+        return kernels.argmax(logits, off, vocab);
     }
 
     /** Picks the next token from one row of logits. */

@@ -316,6 +316,31 @@ class PanamaKernelsTest {
     }
 
     @Test
+    void argmaxIsTheFirstLargestAsTheLoopFindsIt() {
+        Random rnd = new Random(21);
+        for (int n : new int[] {1, 2, 7, 16, 17, 33, 100, 4096, 4099})
+            for (int trial = 0; trial < 40; trial++) {
+                float[] x = new float[n + 5];
+                int off = trial % 5;
+                for (int i = 0; i < x.length; i++) x[i] = switch (trial % 4) {
+                    case 0 -> (float) rnd.nextGaussian();
+                    case 1 -> rnd.nextInt(3) - 2;               // many ties, among them the largest
+                    case 2 -> rnd.nextBoolean() ? -0f : 0f;      // signed zeros only: the first of them wins
+                    default -> rnd.nextInt(4) == 0 ? Float.NEGATIVE_INFINITY : (float) rnd.nextGaussian();
+                };
+                if (trial % 10 == 9) x[off + rnd.nextInt(n)] = Float.NaN; // a NaN somewhere (first, sometimes)
+                if (trial % 20 == 19) x[off] = Float.NaN;
+                int expected = SCALAR.argmax(x, off, n);
+                int loop = 0;
+                for (int i = 1; i < n; i++) if (x[off + i] > x[off + loop]) loop = i;
+                assertEquals(loop, expected, "scalar twin against the plain loop, n " + n + " trial " + trial);
+                assertEquals(expected, PANAMA.argmax(x, off, n), "n " + n + " off " + off + " trial " + trial + ": " + Arrays.toString(x));
+            }
+        assertMessage(() -> PANAMA.argmax(new float[4], 2, 3), "x");
+        assertMessage(() -> SCALAR.argmax(new float[4], 0, 0), "n");
+    }
+
+    @Test
     void ropeMatchesScalarInBothLayoutsAndIsRowInvariant() {
         Random rnd = new Random(6);
         for (boolean interleaved : new boolean[] {true, false})
