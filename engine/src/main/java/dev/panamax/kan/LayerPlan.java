@@ -42,6 +42,7 @@ final class LayerPlan {
     // was as fast on [64,256,256,10] (batch 16, interleaved). Not final: a measurement may set 0 to time the tiled loop at batch 1.
     static int sampleBelow = 2;
     private static final long SPLIT_FROM = 1L << 14;   // rows·in·out from which a small batch is split by outputs
+    static long sliceCopyFloats = 8L << 20;   // 32 MiB: beyond, batch 1 streams from memory and a copy buys little (tests lower it)
 
     final KanLayer layer;
     private final int in, out, rowsPerInput, k;
@@ -59,7 +60,8 @@ final class LayerPlan {
     // Batch 1's copy of w, cut into the slices of outputs the pool's threads take: slice q, outputs
     // sliceFrom[q] .. sliceFrom[q + 1] - 1, is its own [in][1 + nBases][width] block from sliceAt[q].
     // A thread's part of the weights is then contiguous, so what it reads stays in its own cache
-    // (and the prefetcher pulls in none of the other thread's lines). One slice: ws is w.
+    // (and the prefetcher pulls in none of the other thread's lines). One slice, or a layer whose
+    // copy would pass sliceCopyFloats: ws is w, and the slices are read in place.
     private final float[] ws;
     private final int[] sliceFrom, sliceAt;
     private final boolean sharedGrid;     // uniform cubic, and every input has the same knots: batch 1 finds spans in lanes across the inputs
@@ -131,7 +133,7 @@ final class LayerPlan {
             sliceFrom[q + 1] = q == slices - 1 ? out : Math.min(out, sliceFrom[q] + width);
             if (q > 0) sliceAt[q] = sliceAt[q - 1] + in * rowsPerInput * (sliceFrom[q] - sliceFrom[q - 1]);
         }
-        if (slices == 1) {
+        if (slices == 1 || w.length > sliceCopyFloats) {
             ws = w;
         } else {
             ws = new float[in * rowsPerInput * out + 16];
@@ -236,7 +238,8 @@ final class LayerPlan {
 
     private void slice(int q, Sample s, float[] sub, int yOff) {
         int o0 = sliceFrom[q], n = sliceFrom[q + 1] - o0;
-        kernels.accumulateSample(ws, rowsPerInput * n, n, sliceAt[q], s.base, s.row, s.c, in, k + 1, in, n, sub, yOff + o0);
+        if (ws == w) kernels.accumulateSample(w, rowsPerInput * out, out, o0, s.base, s.row, s.c, in, k + 1, in, n, sub, yOff + o0);
+        else kernels.accumulateSample(ws, rowsPerInput * n, n, sliceAt[q], s.base, s.row, s.c, in, k + 1, in, n, sub, yOff + o0);
     }
 
     /**

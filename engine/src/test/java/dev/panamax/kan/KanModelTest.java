@@ -159,29 +159,35 @@ class KanModelTest {
     void oneSampleAtATimeGivesTheFloatsOfTheBatchLoop() {
         // Batch 1 has its own path (bases across the inputs, outputs in registers, slices of w per
         // thread); every row alone must come out as in a batch of the tiled loop: grids shared by
-        // all inputs (bases in lanes) or not, cubic or not, every base function, a split wide layer,
-        // inputs on knots, at the grid's ends, beyond it and non-finite.
+        // all inputs (bases in lanes) or not, cubic or not, every base function, a split wide layer
+        // (its slices copied, or read in place as for a large layer), inputs on knots, at the grid's
+        // ends, beyond it and non-finite.
+        record Case(BaseFunction base, boolean nonUniform, boolean inPlace) {}
+        var cases = List.of(new Case(BaseFunction.SILU, false, false), new Case(BaseFunction.SILU, true, false),
+                new Case(BaseFunction.IDENTITY, false, false), new Case(BaseFunction.IDENTITY, false, true), new Case(BaseFunction.ZERO, false, false));
         float[][] x = inputs(12, 128, 23);
         for (int r = 0; r < x.length; r++) x[r][r % 128] = -1f + 0.4f * (r % 11 - 3);     // knots of G = 5, and beyond
-        for (BaseFunction base : BaseFunction.values())
-            for (boolean nonUniform : base == BaseFunction.SILU ? new boolean[] {false, true} : new boolean[] {false}) {
-                // 128 x 130 edges: split into two slices of 80 and 50 outputs on two threads
-                var layers = List.of(TestKans.layer(128, 130, 5, 3, base, 51, nonUniform), TestKans.layer(130, 5, 5, 3, base, 52, nonUniform),
-                        TestKans.layer(5, 3, 4, 2, base, 53, nonUniform));
-                System.setProperty("panamax.kan.path", "local");       // no timing of the paths: this test is about floats
-                try (KanModel m = new KanModel(layers, "t", null)) {
-                    for (LayerPlan p : m.plans()) { p.batchBases = false; p.splitOutputs = true; }
-                    float[][] all = m.predict(x);
-                    String what = base + (nonUniform ? " non-uniform" : " uniform");
-                    for (int r = 0; r < x.length; r++)
-                        assertArrayEquals(all[r], m.predict(new float[][] {x[r]})[0], what + " row " + r + " " + java.util.Arrays.toString(x[r]));
-                    for (LayerPlan p : m.plans()) p.splitOutputs = false;
-                    for (int r = 0; r < x.length; r += 3) assertArrayEquals(all[r], m.predict(new float[][] {x[r]})[0], what + " unsplit row " + r);
-                    assertMatchesReference(m, java.util.Arrays.copyOf(x, 6), what, 1e-4);   // 130-term float32 sums of O(1) terms
-                } finally {
-                    System.clearProperty("panamax.kan.path");
-                }
+        for (Case c : cases) {
+            // 128 x 130 edges: split into two slices of 80 and 50 outputs on two threads
+            var layers = List.of(TestKans.layer(128, 130, 5, 3, c.base(), 51, c.nonUniform()), TestKans.layer(130, 5, 5, 3, c.base(), 52, c.nonUniform()),
+                    TestKans.layer(5, 3, 4, 2, c.base(), 53, c.nonUniform()));
+            System.setProperty("panamax.kan.path", "local");       // no timing of the paths: this test is about floats
+            long copyLimit = LayerPlan.sliceCopyFloats;
+            if (c.inPlace()) LayerPlan.sliceCopyFloats = 0;
+            try (KanModel m = new KanModel(layers, "t", null)) {
+                LayerPlan.sliceCopyFloats = copyLimit;
+                for (LayerPlan p : m.plans()) { p.batchBases = false; p.splitOutputs = true; }
+                float[][] all = m.predict(x);
+                for (int r = 0; r < x.length; r++)
+                    assertArrayEquals(all[r], m.predict(new float[][] {x[r]})[0], c + " row " + r + " " + java.util.Arrays.toString(x[r]));
+                for (LayerPlan p : m.plans()) p.splitOutputs = false;
+                for (int r = 0; r < x.length; r += 3) assertArrayEquals(all[r], m.predict(new float[][] {x[r]})[0], c + " unsplit row " + r);
+                assertMatchesReference(m, java.util.Arrays.copyOf(x, 6), c.toString(), 1e-4);   // 130-term float32 sums of O(1) terms
+            } finally {
+                System.clearProperty("panamax.kan.path");
+                LayerPlan.sliceCopyFloats = copyLimit;
             }
+        }
     }
 
     @Test
