@@ -41,6 +41,9 @@ public final class KanBench implements Callable<Integer> {
     @Option(names = "--json", description = "print the results as JSON") boolean json;
     @Option(names = "--seconds", defaultValue = "0.5", description = "time per measurement (default: ${DEFAULT-VALUE})") double seconds;
     @Option(names = "--no-torch", description = "skip the PyTorch comparison") boolean noTorch;
+    @Option(names = "--batches", split = ",", paramLabel = "B", defaultValue = "1,64,4096",
+            description = "batch sizes to measure, e.g. 1 for a quick look at batch 1 (default: ${DEFAULT-VALUE}; the ratios need 1 and 4096)")
+    int[] batches;
 
     record Spec(String name, int g, int k, int[] widths) {}
 
@@ -50,17 +53,17 @@ public final class KanBench implements Callable<Integer> {
             new Spec("[2,5,1] G=5", 5, 3, new int[] {2, 5, 1}),
             new Spec("[64,256,256,10] G=5", 5, 3, new int[] {64, 256, 256, 10}),
             new Spec("[64,256,256,10] G=20", 20, 3, new int[] {64, 256, 256, 10}));
-    static final int[] BATCHES = {1, 64, 4096};
 
     @Override public Integer call() throws Exception {
         if (!(seconds > 0 && seconds <= 3600)) throw new IllegalArgumentException("--seconds must lie in (0, 3600], is " + seconds);
+        for (int b : batches) if (b < 1 || b > 65536) throw new IllegalArgumentException("--batches must lie in [1, 65536], has " + b);
         List<Row> rows = new ArrayList<>();
         Map<String, Pair> pairs = new HashMap<>();
         warmUp();
         for (Spec spec : SPECS) {
             try (KanModel kan = kan(spec, 1)) {
                 Mlp mlp = Mlp.withParameters(spec.widths(), kanParameters(spec), 2);
-                for (int batch : BATCHES) {
+                for (int batch : batches) {
                     float[] x = inputs(batch, spec.widths()[0]);
                     Pair p = measurePair(() -> kan.forward(x, batch), () -> mlp.forward(x, batch), batch);
                     rows.add(new Row(spec.name(), batch, "panamax", p.kan()));
@@ -85,7 +88,7 @@ public final class KanBench implements Callable<Integer> {
         for (Spec spec : SPECS)
             try (KanModel kan = kan(spec, 1)) {
                 Mlp mlp = Mlp.withParameters(spec.widths(), kanParameters(spec), 2);
-                for (int batch : BATCHES) {
+                for (int batch : batches) {
                     float[] x = inputs(batch, spec.widths()[0]);
                     untilSteady(() -> { kan.forward(x, batch); mlp.forward(x, batch); });
                 }
@@ -237,10 +240,10 @@ public final class KanBench implements Callable<Integer> {
         probe.getInputStream().readAllBytes();
         if (!probe.waitFor(60, TimeUnit.SECONDS) || probe.exitValue() != 0) return "skipped: torch is not importable by /usr/bin/python3";
         List<String> cmd = new ArrayList<>(List.of(python.toString(), script.toString(), String.valueOf(seconds)));
-        String batches = String.join(",", Arrays.stream(BATCHES).mapToObj(String::valueOf).toList());
+        String batchList = String.join(",", Arrays.stream(batches).mapToObj(String::valueOf).toList());
         for (int s = 0; s < SPECS.size(); s++) {
             Spec spec = SPECS.get(s);
-            cmd.add(s + ":" + spec.g() + ":" + spec.k() + ":" + String.join(",", Arrays.stream(spec.widths()).mapToObj(String::valueOf).toList()) + ":" + batches);
+            cmd.add(s + ":" + spec.g() + ":" + spec.k() + ":" + String.join(",", Arrays.stream(spec.widths()).mapToObj(String::valueOf).toList()) + ":" + batchList);
         }
         if (!json) System.err.println("  running PyTorch (" + script.getFileName() + ", 2 threads)...");
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -283,6 +286,7 @@ public final class KanBench implements Callable<Integer> {
             o.put("kan_parameters", kanParameters(s));
             for (int b : new int[] {1, 4096}) o.put("vs_torch_batch_" + b, find(rows, s.name(), b, "panamax") / find(rows, s.name(), b, "torch"));
             Pair p = pairs.get(s.name());
+            if (p == null) continue;                                // batch 4096 not measured (--batches)
             o.put("kan_time_over_mlp_time_4096", p.ratio());      // the median over interleaved rounds
             o.putArray("kan_time_over_mlp_time_4096_range").add(p.ratioMin()).add(p.ratioMax());
             o.put("kan_time_over_mlp_time_rounds", ROUNDS);
@@ -298,9 +302,11 @@ public final class KanBench implements Callable<Integer> {
         System.out.println("targets: >= 50x torch at batch 1, >= 10x at batch 4096, KAN time <= 1.5x MLP time at 4096");
         System.out.println("(KAN/MLP: median of " + ROUNDS + " interleaved rounds, min-max in brackets)");
         for (var o : ratios)
-            System.out.printf(Locale.ROOT, "%-22s vs torch b1 %7.1fx   b4096 %6.1fx   KAN/MLP time at 4096 %.2f (%.2f-%.2f)  (MLP %d params, KAN %d)%n",
+            System.out.printf(Locale.ROOT, "%-22s vs torch b1 %7.1fx   b4096 %6.1fx   KAN/MLP time at 4096 %s  (MLP %d params, KAN %d)%n",
                     o.get("model").asText(), o.get("vs_torch_batch_1").asDouble(), o.get("vs_torch_batch_4096").asDouble(),
-                    o.get("kan_time_over_mlp_time_4096").asDouble(), o.get("kan_time_over_mlp_time_4096_range").get(0).asDouble(),
-                    o.get("kan_time_over_mlp_time_4096_range").get(1).asDouble(), o.get("mlp_parameters").asLong(), o.get("kan_parameters").asLong());
+                    o.has("kan_time_over_mlp_time_4096") ? String.format(Locale.ROOT, "%.2f (%.2f-%.2f)", o.get("kan_time_over_mlp_time_4096").asDouble(),
+                            o.get("kan_time_over_mlp_time_4096_range").get(0).asDouble(), o.get("kan_time_over_mlp_time_4096_range").get(1).asDouble())
+                            : "not measured",
+                    o.get("mlp_parameters").asLong(), o.get("kan_parameters").asLong());
     }
 }

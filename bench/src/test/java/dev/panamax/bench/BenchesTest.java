@@ -168,7 +168,7 @@ class BenchesTest {
         for (String[] args : new String[][] {
                 {"bench", "kernels", "--dim", "0"}, {"bench", "kernels", "--gemm-sizes", "0"}, {"bench", "kernels", "--weights-mib", "0"},
                 {"bench", "kernels", "--rounds", "0"},
-                {"bench", "kan", "--seconds", "0"}, {"bench", "kan", "--seconds", "-1"},
+                {"bench", "kan", "--seconds", "0"}, {"bench", "kan", "--seconds", "-1"}, {"bench", "kan", "--batches", "1,0"},
                 {"demo", "--kan", "/nonexistent/kan"}, {"demo", "--model", "/nonexistent/model"}}) {
             java.io.StringWriter err = new java.io.StringWriter();
             var cl = Main.commandLine();
