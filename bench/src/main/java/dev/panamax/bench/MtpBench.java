@@ -279,7 +279,8 @@ public final class MtpBench implements Callable<Integer> {
         StepTimer timer = new StepTimer(m, PREFIX, n + 1);
         int rounds = verifyReps + 2; // two warm-up rounds
         long[][] ns = new long[n + 2][verifyReps];
-        for (int r = 0; r < rounds; r++)
+        StepTimer.StepProfile ntpParts = null, mtpParts = null; // each part's fastest over the rounds
+        for (int r = 0; r < rounds; r++) {
             for (int k = 1; k <= n + 1; k++) {
                 long t = timer.verifyNanos(k);
                 long d = k == used ? timer.draftNanos(used - 1) : 0;
@@ -287,6 +288,11 @@ public final class MtpBench implements Callable<Integer> {
                 ns[k][r - 2] = t;
                 if (k == used) ns[0][r - 2] = d;
             }
+            StepTimer.StepProfile a = timer.profile(1, 0), b = timer.profile(used, used - 1);
+            if (r < 2) continue;
+            ntpParts = fastest(ntpParts, a);
+            mtpParts = fastest(mtpParts, b);
+        }
         double one = fastest(ns[1]);
         List<Double> cost = new ArrayList<>();
         for (int k = 1; k <= n + 1; k++) cost.add(BenchSupport.round(fastest(ns[k]) / one, 4));
@@ -301,7 +307,31 @@ public final class MtpBench implements Callable<Integer> {
         out.put("draft_cost", BenchSupport.round(draft, 4));
         out.put("mtp_step_cost", BenchSupport.round(step, 4));
         out.put("predicted_speedup", BenchSupport.round(perForward / step, 3));
+        out.put("ntp_step_profile", parts(ntpParts, one));
+        out.put("mtp_step_profile", parts(mtpParts, one));
         return out;
+    }
+
+    /** Each part of a step over the 1-row pass. */
+    private static Map<String, Object> parts(StepTimer.StepProfile p, double one) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("trunk", BenchSupport.round(p.trunk() / one, 4));
+        m.put("head_1", BenchSupport.round(p.head() / one, 4));
+        m.put("unembedding", BenchSupport.round(p.unembedding() / one, 4));
+        m.put("argmax", BenchSupport.round(p.argmax() / one, 4));
+        m.put("draft_heads", BenchSupport.round(p.draftHeads() / one, 4));
+        m.put("draft_unembedding", BenchSupport.round(p.draftUnembedding() / one, 4));
+        m.put("draft_argmax", BenchSupport.round(p.draftArgmax() / one, 4));
+        m.put("total", BenchSupport.round(p.total() / one, 4));
+        return m;
+    }
+
+    /** Part by part the smaller of two profiles (null: none yet). */
+    private static StepTimer.StepProfile fastest(StepTimer.StepProfile a, StepTimer.StepProfile b) {
+        if (a == null) return b;
+        return new StepTimer.StepProfile(Math.min(a.trunk(), b.trunk()), Math.min(a.head(), b.head()),
+                Math.min(a.unembedding(), b.unembedding()), Math.min(a.argmax(), b.argmax()), Math.min(a.draftHeads(), b.draftHeads()),
+                Math.min(a.draftUnembedding(), b.draftUnembedding()), Math.min(a.draftArgmax(), b.draftArgmax()));
     }
 
     private static double fastest(long[] v) {
@@ -327,9 +357,14 @@ public final class MtpBench implements Callable<Integer> {
         @SuppressWarnings("unchecked") Map<String, Object> v = (Map<String, Object>) r.get("verify_cost");
         out.println("verify cost (time of a k-row pass / 1-row pass, k = " + v.get("k") + "), draft heads' pass, predicted speedup:");
         @SuppressWarnings("unchecked") List<Map<String, Object>> curves = (List<Map<String, Object>>) v.get("models");
-        for (Map<String, Object> c : curves)
+        for (Map<String, Object> c : curves) {
             out.printf(Locale.ROOT, "  %-6s %6.0fM %-5s 1 row %8.3f ms  cost %s  draft %.3f  predicted %.2fx%n", c.get("size"),
                     ((long) c.get("params")) / 1e6, c.get("dtype") == null ? "" : c.get("dtype"), (double) c.get("one_row_ms"),
                     c.get("cost"), (double) c.get("draft_cost"), (double) c.get("predicted_speedup"));
+            @SuppressWarnings("unchecked") Map<String, Object> p = (Map<String, Object>) c.get("mtp_step_profile");
+            StringBuilder line = new StringBuilder("         one mtp step in 1-row passes:");
+            p.forEach((part, x) -> line.append(part.equals("total") ? " = " : " " + part.replace('_', ' ') + " ").append(x));
+            out.println(line);
+        }
     }
 }

@@ -141,6 +141,18 @@ class BenchesTest {
             double step = c.path("mtp_step_cost").asDouble();
             assertEquals(c.path("cost").get(2).asDouble() + c.path("draft_cost").asDouble(), step, 1e-3 * step);
             assertEquals(apf / step, c.path("predicted_speedup").asDouble(), 0.01 * apf / step);
+            for (String profile : new String[] {"ntp_step_profile", "mtp_step_profile"}) {
+                JsonNode p = c.path(profile);
+                double sum = 0;
+                for (String part : new String[] {"trunk", "head_1", "unembedding", "argmax", "draft_heads", "draft_unembedding", "draft_argmax"}) {
+                    assertTrue(p.path(part).isNumber() && p.path(part).asDouble() >= 0, profile + "." + part + ": " + p);
+                    sum += p.path(part).asDouble();
+                }
+                assertEquals(sum, p.path("total").asDouble(), 1e-3 + 1e-3 * sum, profile + " total");
+                assertTrue(p.path("trunk").asDouble() > 0 && p.path("unembedding").asDouble() > 0, profile + ": " + p);
+            }
+            assertEquals(0.0, c.path("ntp_step_profile").path("draft_heads").asDouble(), 0.0, "an ntp step drafts nothing");
+            assertTrue(c.path("mtp_step_profile").path("draft_heads").asDouble() > 0, "two heads draft");
         }
 
         // One drafting head: 2-row verify passes, and the step counts cost(2) and one head's drafting.

@@ -53,6 +53,47 @@ public final class StepTimer {
     }
 
     /**
+     * Where the time of one decoding step goes, in nanoseconds: a verify pass of {@code rows} rows
+     * cut into its parts, then the drafting of {@code drafts} heads after it, as the mtp decoder
+     * runs them ({@code rows} = 1, {@code drafts} = 0: an ntp step). Kernel by kernel the parts are
+     * the trunk's blocks, head 1's block, the unembedding and the argmaxes of its rows; then the draft
+     * heads side by side on one row, their unembedding and their argmaxes.
+     */
+    public record StepProfile(long trunk, long head, long unembedding, long argmax,
+                              long draftHeads, long draftUnembedding, long draftArgmax) {
+        public long total() { return trunk + head + unembedding + argmax + draftHeads + draftUnembedding + draftArgmax; }
+    }
+
+    /** One step of {@code rows} verify rows and {@code drafts} drafting heads, timed part by part (see {@link StepProfile}). */
+    public StepProfile profile(int rows, int drafts) {
+        ModelConfig c = model.config;
+        if (drafts < 0 || drafts > c.futureTokens() - 1)
+            throw new IllegalArgumentException("draft heads " + drafts + " outside 0.." + (c.futureTokens() - 1));
+        int vocab = c.vocabSize();
+        session.rollback(prefix);
+        long t0 = System.nanoTime();
+        model.trunk(session, tokens, 0, rows);
+        long t1 = System.nanoTime();
+        model.head(session, 0, rows, 0, 0);
+        long t2 = System.nanoTime();
+        model.unembed(session, rows);
+        long t3 = System.nanoTime();
+        int sink = 0;
+        for (int r = 0; r < rows; r++) sink += model.kernels.argmax(session.logits, session.logitsOffset(r), vocab);
+        long t4 = System.nanoTime(), t5 = t4, t6 = t4, t7 = t4;
+        if (drafts > 0) {
+            model.heads(session, 1, drafts, 1, 0, 0);
+            t5 = System.nanoTime();
+            model.unembed(session, drafts);
+            t6 = System.nanoTime();
+            for (int r = 0; r < drafts; r++) sink += model.kernels.argmax(session.logits, session.logitsOffset(r), vocab);
+            t7 = System.nanoTime();
+        }
+        if (sink < 0) throw new AssertionError(); // keeps the argmaxes
+        return new StepProfile(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6);
+    }
+
+    /**
      * Nanoseconds of the drafting that follows a verify pass in the mtp decoder: heads 2..n over the
      * last accepted row, and their logits in one unembedding. Call after {@link #verifyNanos}, whose
      * trunk output it reads. Zero for a model without extra heads.
