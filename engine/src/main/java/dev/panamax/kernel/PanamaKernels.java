@@ -128,28 +128,30 @@ final class PanamaKernels implements Kernels {
      */
     private void matmulAll(float[][] xs, int[] rows, Tensor[] ws, float[][] outs) {
         int n = ws.length;
-        int[] first = new int[n + 1]; // matrix m's units are [first[m], first[m + 1]) of the whole
         long work = 0, bytes = 0;
+        int units = 0;
         boolean shared = true;
         for (int m = 0; m < n; m++) {
             int outDim = (int) ws[m].dim(0), in = (int) ws[m].dim(1);
-            boolean empty = rows[m] == 0 || in == 0;
             if (rows[m] > 0 && in == 0) Arrays.fill(outs[m], 0, rows[m] * outDim, 0f);
-            first[m + 1] = first[m] + (empty ? 0 : (outDim + UNIT - 1) / UNIT);
-            if (empty) continue;
+            if (rows[m] == 0 || in == 0) continue;
+            units += (outDim + UNIT - 1) / UNIT;
             work += (long) rows[m] * outDim * in;
             bytes += ws[m].data().byteSize();
             shared &= pool.canShare(ws[m].data());
         }
-        int units = first[n];
         if (units == 0) return;
         // The arithmetic decides whether to use the threads (see PARALLEL_MIN_WEIGHTS); either way
-        // every output element gets the same bits.
+        // every output element gets the same bits. On the calling thread nothing is allocated: a
+        // small model's one-row pass makes several such calls per block.
         if (work < PARALLEL_MIN_WEIGHTS || !shared) {
             for (int m = 0; m < n; m++)
-                if (first[m + 1] > first[m]) matmulRange(xs[m], rows[m], ws[m], (int) ws[m].dim(0), (int) ws[m].dim(1), outs[m], 0, (int) ws[m].dim(0));
+                if (rows[m] > 0 && ws[m].dim(1) > 0) matmulRange(xs[m], rows[m], ws[m], (int) ws[m].dim(0), (int) ws[m].dim(1), outs[m], 0, (int) ws[m].dim(0));
             return;
         }
+        int[] first = new int[n + 1]; // matrix m's units are [first[m], first[m + 1]) of the whole (none for an empty one)
+        for (int m = 0; m < n; m++)
+            first[m + 1] = first[m] + (rows[m] == 0 || ws[m].dim(1) == 0 ? 0 : (int) ((ws[m].dim(0) + UNIT - 1) / UNIT));
         int minUnits = (int) Math.max(1, MIN_CHUNK_BYTES * units / bytes);
         int maxUnits = (int) Math.max(minUnits, MAX_CHUNK_BYTES * units / bytes);
         int[] bounds = chunkBounds(units, pool.threads(), minUnits, maxUnits);

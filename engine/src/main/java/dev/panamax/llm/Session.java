@@ -30,6 +30,40 @@ public final class Session {
     final Scratch[] heads;
 
     /**
+     * The arguments of one kernel call over several matrices ({@code Kernels.matmul(xs, rows, ws, outs)}),
+     * filled afresh before each call: a pass then allocates no argument arrays.
+     */
+    static final class Call {
+        final float[][] xs, outs;
+        final int[] rows;
+        final dev.panamax.tensor.Tensor[] ws;
+
+        Call(int matrices) {
+            xs = new float[matrices][];
+            outs = new float[matrices][];
+            rows = new int[matrices];
+            ws = new dev.panamax.tensor.Tensor[matrices];
+        }
+
+        void set(int i, float[] x, int r, dev.panamax.tensor.Tensor w, float[] out) {
+            xs[i] = x;
+            rows[i] = r;
+            ws[i] = w;
+            outs[i] = out;
+        }
+    }
+
+    /** The trunk's buffers as a group of one; heads h0.. onwards' buffers (a group is the first n of them). */
+    final Scratch[] trunkGroup;
+    final Scratch[][] headGroups;
+
+    /** calls[p][g - 1]: the call of g blocks side by side with p + 1 matrices each (wo and w2: 1; gate and up: 2; q, k, v: 3). */
+    private final Call[][] calls;
+
+    /** The reusable call of {@code blocks} blocks side by side with {@code perBlock} matrices each. */
+    Call call(int blocks, int perBlock) { return calls[perBlock - 1][blocks - 1]; }
+
+    /**
      * The buffers of one block's pass: its residual stream, then the values between its steps. Each
      * head has its own, so that the heads can run in step, one kernel call per projection for all.
      */
@@ -75,6 +109,12 @@ public final class Session {
         trunk = new Scratch(c, maxRows, x);
         heads = new Scratch[headsUsed];
         for (int h = 0; h < headsUsed; h++) heads[h] = new Scratch(c, maxRows, new float[maxRows * d]);
+        trunkGroup = new Scratch[] {trunk};
+        headGroups = new Scratch[headsUsed][];
+        for (int h0 = 0; h0 < headsUsed; h0++) headGroups[h0] = java.util.Arrays.copyOfRange(heads, h0, headsUsed);
+        calls = new Call[3][headsUsed];
+        for (int p = 0; p < 3; p++)
+            for (int g = 1; g <= headsUsed; g++) calls[p][g - 1] = new Call((p + 1) * g);
     }
 
     /** Positions held by every cache. */

@@ -29,6 +29,13 @@ final class Transformer {
     final ModelWeights weights;
     final Kernels kernels;
 
+    /**
+     * The arguments of {@link #blocks}, made once: trunk block l alone; heads h0.. onwards (a group
+     * of n heads takes the first n) with their KV caches.
+     */
+    private final BlockWeights[][] trunkWeights, headWeights;
+    private final int[][] trunkCaches, headCaches;
+
     Transformer(ModelConfig config, ModelWeights weights, Kernels kernels) {
         if (weights.trunk().size() != config.trunkLayers() || weights.heads().size() != config.futureTokens())
             throw new IllegalArgumentException("weights hold " + weights.trunk().size() + " trunk blocks and "
@@ -36,6 +43,20 @@ final class Transformer {
         this.config = config;
         this.weights = weights;
         this.kernels = kernels;
+        int trunk = config.trunkLayers(), heads = config.futureTokens();
+        trunkWeights = new BlockWeights[trunk][];
+        trunkCaches = new int[trunk][];
+        for (int l = 0; l < trunk; l++) {
+            trunkWeights[l] = new BlockWeights[] {weights.trunk().get(l)};
+            trunkCaches[l] = new int[] {l};
+        }
+        headWeights = new BlockWeights[heads][];
+        headCaches = new int[heads][];
+        for (int h0 = 0; h0 < heads; h0++) {
+            headWeights[h0] = weights.heads().subList(h0, heads).toArray(BlockWeights[]::new);
+            headCaches[h0] = new int[heads - h0];
+            for (int g = 0; g < heads - h0; g++) headCaches[h0][g] = trunk + h0 + g;
+        }
     }
 
     Session newSession(int capacity, int maxRows, int headsUsed) {
@@ -58,7 +79,7 @@ final class Transformer {
             else for (int i = 0; i < d; i++) s.x[r * d + i] = emb.getFloat((long) id * d + i);
         }
         for (int l = 0; l < config.trunkLayers(); l++)
-            block(s, weights.trunk().get(l), l, s.trunk, count, 0);
+            blocks(s, trunkWeights[l], trunkCaches[l], s.trunkGroup, 1, count, 0);
     }
 
     /**
@@ -84,16 +105,9 @@ final class Transformer {
         if (from < 0 || from > count) throw new IllegalArgumentException("from " + from + " outside 0.." + count);
         int d = config.dim(), out = count - from;
         if (dstRow < 0 || dstRow + n * out > s.maxRows) throw new IllegalArgumentException("output rows exceed the session's " + s.maxRows);
-        Session.Scratch[] group = new Session.Scratch[n];
-        BlockWeights[] bs = new BlockWeights[n];
-        int[] caches = new int[n];
-        for (int g = 0; g < n; g++) {
-            group[g] = s.heads[h0 + g];
-            bs[g] = weights.heads().get(h0 + g);
-            caches[g] = config.trunkLayers() + h0 + g;
-            System.arraycopy(s.x, 0, group[g].x, 0, count * d);
-        }
-        blocks(s, bs, caches, group, count, from);
+        Session.Scratch[] group = s.headGroups[h0];
+        for (int g = 0; g < n; g++) System.arraycopy(s.x, 0, group[g].x, 0, count * d);
+        blocks(s, headWeights[h0], headCaches[h0], group, n, count, from);
         for (int g = 0; g < n; g++)
             for (int r = 0; r < out; r++)
                 kernels.rmsnorm(s.normed, (dstRow + g * out + r) * d, group[g].x, r * d, weights.norm(), d, config.normEps());
@@ -106,21 +120,17 @@ final class Transformer {
         kernels.matmul(s.normed, rows, weights.output(), s.logits);
     }
 
-    /** One block over {@code count} rows of the residual stream {@code sc.x}, at positions {@code s.length() ..}. */
-    private void block(Session s, BlockWeights b, int cache, Session.Scratch sc, int count, int from) {
-        blocks(s, new BlockWeights[] {b}, new int[] {cache}, new Session.Scratch[] {sc}, count, from);
-    }
-
     /**
-     * Blocks side by side, block g over {@code count} rows of its own residual stream
-     * {@code sc[g].x}, at positions {@code s.length() ..}, with KV cache {@code caches[g]}. Rows
+     * The first {@code nb} blocks of {@code bs} side by side, block g over {@code count} rows of its
+     * own residual stream {@code sc[g].x}, at positions {@code s.length() ..}, with KV cache
+     * {@code caches[g]}. Rows
      * [from, count) come out, moved to the start of each stream. Every projection is one kernel call
      * for all the blocks.
      */
-    private void blocks(Session s, BlockWeights[] bs, int[] caches, Session.Scratch[] sc, int count, int from) {
+    private void blocks(Session s, BlockWeights[] bs, int[] caches, Session.Scratch[] sc, int nb, int count, int from) {
         ModelConfig c = config;
         Kernels K = kernels;
-        int d = c.dim(), kvDim = c.kvDim(), hidden = c.hiddenDim(), start = s.length(), nb = bs.length;
+        int d = c.dim(), kvDim = c.kvDim(), hidden = c.hiddenDim(), start = s.length();
         float eps = c.normEps();
         if (start + count > s.capacity)
             throw new IllegalStateException("positions up to " + (start + count) + " exceed the session's capacity " + s.capacity);
@@ -128,9 +138,7 @@ final class Transformer {
 
         // Attention: keys and values for every row, since later positions attend to all of them;
         // queries only for the rows wanted, [from, count), read from their own copy of the normed rows.
-        float[][] xs = new float[3 * nb][], outs = new float[3 * nb][];
-        Tensor[] ws = new Tensor[3 * nb];
-        int[] rows = new int[3 * nb];
+        Session.Call call = s.call(nb, 3);
         for (int g = 0; g < nb; g++) {
             Session.Scratch t = sc[g];
             for (int r = 0; r < count; r++) K.rmsnorm(t.xb, r * d, t.x, r * d, bs[g].attentionNorm(), d, eps);
@@ -139,11 +147,11 @@ final class Transformer {
                 System.arraycopy(t.xb, from * d, t.xq, 0, n * d);
                 qIn = t.xq;
             }
-            set(xs, rows, ws, outs, 3 * g, qIn, n, bs[g].wq(), t.q);
-            set(xs, rows, ws, outs, 3 * g + 1, t.xb, count, bs[g].wk(), t.k);
-            set(xs, rows, ws, outs, 3 * g + 2, t.xb, count, bs[g].wv(), t.v);
+            call.set(3 * g, qIn, n, bs[g].wq(), t.q);
+            call.set(3 * g + 1, t.xb, count, bs[g].wk(), t.k);
+            call.set(3 * g + 2, t.xb, count, bs[g].wv(), t.v);
         }
-        K.matmul(xs, rows, ws, outs);
+        K.matmul(call.xs, call.rows, call.ws, call.outs);
         for (int g = 0; g < nb; g++) {
             Session.Scratch t = sc[g];
             K.rope(t.k, count, c.kvHeads(), c.headSize(), start, c.ropeTheta(), c.ropeInterleaved());
@@ -152,50 +160,34 @@ final class Transformer {
         }
         if (n == 0) return;
 
-        xs = new float[nb][];
-        outs = new float[nb][];
-        ws = new Tensor[nb];
-        rows = new int[nb];
+        call = s.call(nb, 1);
         for (int g = 0; g < nb; g++) {
             Session.Scratch t = sc[g];
             if (from > 0) System.arraycopy(t.x, from * d, t.x, 0, n * d); // only the last rows go on
             K.rope(t.q, n, c.heads(), c.headSize(), start + from, c.ropeTheta(), c.ropeInterleaved());
             K.attention(t.q, n, s.keys[caches[g]], s.values[caches[g]], start + from, c.heads(), c.kvHeads(), c.headSize(), t.att);
-            set(xs, rows, ws, outs, g, t.att, n, bs[g].wo(), t.xb2);
+            call.set(g, t.att, n, bs[g].wo(), t.xb2);
         }
-        K.matmul(xs, rows, ws, outs);
+        K.matmul(call.xs, call.rows, call.ws, call.outs);
 
         // SwiGLU feed-forward.
-        xs = new float[2 * nb][];
-        outs = new float[2 * nb][];
-        ws = new Tensor[2 * nb];
-        rows = new int[2 * nb];
+        call = s.call(nb, 2);
         for (int g = 0; g < nb; g++) {
             Session.Scratch t = sc[g];
             K.axpy(1f, t.xb2, 0, t.x, 0, n * d);
             for (int r = 0; r < n; r++) K.rmsnorm(t.xb, r * d, t.x, r * d, bs[g].ffnNorm(), d, eps);
-            set(xs, rows, ws, outs, 2 * g, t.xb, n, bs[g].w1(), t.hb);
-            set(xs, rows, ws, outs, 2 * g + 1, t.xb, n, bs[g].w3(), t.hb2);
+            call.set(2 * g, t.xb, n, bs[g].w1(), t.hb);
+            call.set(2 * g + 1, t.xb, n, bs[g].w3(), t.hb2);
         }
-        K.matmul(xs, rows, ws, outs);
-        xs = new float[nb][];
-        outs = new float[nb][];
-        ws = new Tensor[nb];
-        rows = new int[nb];
+        K.matmul(call.xs, call.rows, call.ws, call.outs);
+        call = s.call(nb, 1);
         for (int g = 0; g < nb; g++) {
             Session.Scratch t = sc[g];
             K.swiglu(t.hb, t.hb2, n * hidden);
-            set(xs, rows, ws, outs, g, t.hb, n, bs[g].w2(), t.xb2);
+            call.set(g, t.hb, n, bs[g].w2(), t.xb2);
         }
-        K.matmul(xs, rows, ws, outs);
+        K.matmul(call.xs, call.rows, call.ws, call.outs);
         for (int g = 0; g < nb; g++) K.axpy(1f, sc[g].xb2, 0, sc[g].x, 0, n * d);
-    }
-
-    private static void set(float[][] xs, int[] rows, Tensor[] ws, float[][] outs, int i, float[] x, int r, Tensor w, float[] out) {
-        xs[i] = x;
-        rows[i] = r;
-        ws[i] = w;
-        outs[i] = out;
     }
 
     private static void checkRows(Session s, int rows) {
