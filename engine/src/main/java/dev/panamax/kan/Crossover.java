@@ -63,19 +63,24 @@ final class Crossover {
     }
 
     /**
-     * Whether one sample runs faster with the outputs split across the pool (not on a busy machine).
-     * The two ways are timed in turns, so a burst of load from elsewhere hits both.
+     * Whether one sample runs faster with the outputs split across the pool (not on a busy
+     * machine): the rule for small batches (batch 1 itself chooses as it runs, {@link
+     * LayerPlan#splitNow}). The two ways are timed in turns, so a burst of load from elsewhere hits both.
      */
     private static boolean splitPays(LayerPlan p) {
         float[] x = sample(p.layer, 1);
         float[] y = new float[p.layer.out()];
         Runnable run = () -> { for (int i = 0; i < 20; i++) p.local(x, 1, y); };
         long split = Long.MAX_VALUE, whole = Long.MAX_VALUE;
-        for (int round = 0; round < 5; round++) {
-            p.splitOutputs = true;
-            split = Math.min(split, best(run));
-            p.splitOutputs = false;
-            whole = Math.min(whole, best(run));
+        try {
+            for (int round = 0; round < 5; round++) {
+                p.sampleSplit = 1;
+                split = Math.min(split, best(run));
+                p.sampleSplit = -1;
+                whole = Math.min(whole, best(run));
+            }
+        } finally {
+            p.sampleSplit = 0;
         }
         return split < whole;
     }

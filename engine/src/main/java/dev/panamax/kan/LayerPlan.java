@@ -68,6 +68,14 @@ final class LayerPlan {
 
     volatile int denseFrom = Integer.MAX_VALUE;
     volatile boolean splitOutputs = true;   // small batches on wide layers: split outputs across the pool (measured)
+    volatile int sampleSplit = 0;           // batch 1 on a wide layer: 0 split or not as the calls' times say (splitNow), 1 always, -1 never
+    // Batch 1's choice (see splitNow): the way taken, the calls into the current period, the period's
+    // length and its two windows' times. Updated without a lock by whichever threads call: a lost
+    // update only delays the choice.
+    private volatile boolean splitChosen = true;
+    private int phase, period = MIN_PERIOD;
+    private long trialNanos, chosenNanos;
+    static final int WINDOW = 16, MIN_PERIOD = 512, MAX_PERIOD = 32768;
     volatile boolean batchBases = false;    // local path: bases in vector lanes across the batch (narrow layers)
     volatile boolean denseLanes = false;    // dense path: spans and bases in vector lanes (uniform cubic layers)
 
@@ -191,8 +199,11 @@ final class LayerPlan {
      */
     void local(float[] x, int rows, float[] sub) {
         if (rows < sampleBelow) {
-            boolean split = splitOutputs && splittable(1);
+            int mode = splittable(1) ? sampleSplit : -1, phase = mode == 0 ? nextPhase() : 0;
+            boolean split = mode == 1 || mode == 0 && splitNow(phase);
+            long t0 = System.nanoTime();
             for (int r = 0; r < rows; r++) sample(x, r, sub, split);
+            if (mode == 0) timed(phase, System.nanoTime() - t0);
             return;
         }
         WorkerPool pool = KernelProvider.pool();
@@ -207,6 +218,46 @@ final class LayerPlan {
             local(x, rows, sub, 0, out);
         }
     }
+
+    /**
+     * Whether the batch-1 call at this phase of its period splits its outputs across the pool. On
+     * a quiet machine splitting nearly halves the time; on a busy one a worker that loses its core
+     * in the middle of its slice holds the call up for a scheduler tick, and the mean time becomes
+     * twice the unsplit one while the median still looks good (measured under load 3-4: median 35
+     * us either way, mean 65-80 split, 36 unsplit). So the calls time themselves: each period
+     * begins with {@link #WINDOW} calls the other way and WINDOW the chosen way, and the other way
+     * is chosen from then on when its total, stalls included, is 10% lower. While split, periods
+     * stay short ({@link #MIN_PERIOD} calls, a few milliseconds), so stalls end the split soon;
+     * while unsplit, each trial that fails doubles the period (up to {@link #MAX_PERIOD}), so a
+     * busy machine pays for few trials. Both ways give the same floats.
+     */
+    boolean splitNow(int phase) { return (phase < WINDOW) != splitChosen; }
+
+    /** The next batch-1 call's phase in its period. */
+    int nextPhase() {
+        int p = phase;
+        phase = p + 1 >= period ? 0 : p + 1;
+        return p;
+    }
+
+    /** The time of the batch-1 call at this phase, for {@link #splitNow}'s comparison. */
+    void timed(int phase, long nanos) {
+        if (phase < WINDOW) {
+            trialNanos += nanos;
+        } else if (phase < 2 * WINDOW) {
+            chosenNanos += nanos;
+            if (phase == 2 * WINDOW - 1) {
+                boolean change = trialNanos < 0.9 * chosenNanos;
+                if (change) splitChosen = !splitChosen;
+                period = splitChosen || change ? MIN_PERIOD : Math.min(2 * period, MAX_PERIOD);
+                trialNanos = chosenNanos = 0;
+            }
+        }
+    }
+
+    boolean splitChosen() { return splitChosen; }
+
+    int period() { return period; }
 
     /** Cubic splines on uniform grids for every input: the layers {@link SplineKernels#cubicUniform} can run. */
     boolean uniformCubic() {

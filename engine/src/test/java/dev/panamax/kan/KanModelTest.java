@@ -176,11 +176,11 @@ class KanModelTest {
             if (c.inPlace()) LayerPlan.sliceCopyFloats = 0;
             try (KanModel m = new KanModel(layers, "t", null)) {
                 LayerPlan.sliceCopyFloats = copyLimit;
-                for (LayerPlan p : m.plans()) { p.batchBases = false; p.splitOutputs = true; }
+                for (LayerPlan p : m.plans()) { p.batchBases = false; p.sampleSplit = 1; }
                 float[][] all = m.predict(x);
                 for (int r = 0; r < x.length; r++)
                     assertArrayEquals(all[r], m.predict(new float[][] {x[r]})[0], c + " row " + r + " " + java.util.Arrays.toString(x[r]));
-                for (LayerPlan p : m.plans()) p.splitOutputs = false;
+                for (LayerPlan p : m.plans()) p.sampleSplit = -1;
                 for (int r = 0; r < x.length; r += 3) assertArrayEquals(all[r], m.predict(new float[][] {x[r]})[0], c + " unsplit row " + r);
                 assertMatchesReference(m, java.util.Arrays.copyOf(x, 6), c.toString(), 1e-4);   // 130-term float32 sums of O(1) terms
             } finally {
@@ -188,6 +188,38 @@ class KanModelTest {
                 LayerPlan.sliceCopyFloats = copyLimit;
             }
         }
+    }
+
+    @Test
+    void batchOneSplitsOrNotAsItsOwnTimesSay() {
+        try (KanModel m = TestKans.model(5, 3, 2, 3)) {
+            LayerPlan p = m.plans().getFirst();
+            assertTrue(p.splitChosen(), "split first");
+            // quiet: split 10 us, unsplit 20 us; split stays, unsplit only in its trial windows
+            assertEquals(LayerPlan.WINDOW * 4, run(p, 4 * LayerPlan.MIN_PERIOD, 10_000, 20_000));
+            assertTrue(p.splitChosen());
+            // busy: split 100 us with the stalls; unsplit within one period, then ever rarer trials
+            run(p, LayerPlan.MIN_PERIOD, 100_000, 20_000);
+            assertFalse(p.splitChosen(), "unsplit after one period of stalls");
+            int calls = 20 * LayerPlan.MIN_PERIOD, splits = calls - run(p, calls, 100_000, 20_000);
+            assertTrue(splits < 6 * LayerPlan.WINDOW, splits + " split calls: the period doubles after each failed trial");
+            assertTrue(p.period() >= 8 * LayerPlan.MIN_PERIOD, "period " + p.period() + " after four failed trials");
+            // quiet again: split back within the longest period
+            run(p, 2 * LayerPlan.MAX_PERIOD, 10_000, 20_000);
+            assertTrue(p.splitChosen(), "split again once the stalls are gone");
+        }
+    }
+
+    /** Runs n batch-1 choices with these times per call; returns how many went unsplit. */
+    private static int run(LayerPlan p, int n, long splitNanos, long wholeNanos) {
+        int whole = 0;
+        for (int i = 0; i < n; i++) {
+            int phase = p.nextPhase();
+            boolean split = p.splitNow(phase);
+            if (!split) whole++;
+            p.timed(phase, split ? splitNanos : wholeNanos);
+        }
+        return whole;
     }
 
     @Test
