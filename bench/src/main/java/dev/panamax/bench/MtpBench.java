@@ -63,8 +63,10 @@ public final class MtpBench implements Callable<Integer> {
                     + " 'none' for the model's own curve only (default ${DEFAULT-VALUE})")
     String verifySizes;
 
-    @Option(names = "--verify-dtype", paramLabel = "F32|BF16", defaultValue = "BF16",
-            description = "weights of the random verify-cost models (default ${DEFAULT-VALUE}, as the bundled models)")
+    @Option(names = "--verify-dtype", paramLabel = "LIST", defaultValue = "BF16,F32",
+            description = "weights of the random verify-cost models, F32 and/or BF16, one curve per size and dtype (default ${DEFAULT-VALUE}:"
+                    + " BF16 as the bundled models; F32 streams twice the bytes per multiply-add, so its k-row passes stay bound by memory"
+                    + " where BF16's become bound by arithmetic on few cores)")
     String verifyDtype;
 
     @Option(names = "--verify-reps", paramLabel = "N", defaultValue = "9", description = "timed rounds per curve; the fastest of each counts (default ${DEFAULT-VALUE})")
@@ -94,16 +96,20 @@ public final class MtpBench implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, is " + maxTokens);
         if (verifyReps < 1) throw new IllegalArgumentException("--verify-reps must be >= 1, is " + verifyReps);
-        DType dtype = switch (verifyDtype.toUpperCase(Locale.ROOT)) {
-            case "F32" -> DType.F32;
-            case "BF16" -> DType.BF16;
-            default -> throw new IllegalArgumentException("--verify-dtype must be F32 or BF16, is " + verifyDtype);
-        };
+        List<DType> dtypes = new ArrayList<>();
+        for (String d : verifyDtype.split(",")) {
+            DType dtype = switch (d.strip().toUpperCase(Locale.ROOT)) {
+                case "F32" -> DType.F32;
+                case "BF16" -> DType.BF16;
+                default -> throw new IllegalArgumentException("--verify-dtype must list F32 and/or BF16, is " + verifyDtype);
+            };
+            if (!dtypes.contains(dtype)) dtypes.add(dtype);
+        }
         List<RandomModelWriter.Shape> shapes = verifySizes.equalsIgnoreCase("none") ? List.of() : RandomModelWriter.shapes(verifySizes);
         Path file = promptsFile != null ? promptsFile : defaultPrompts(modelPath);
         List<Prompt> prompts = readPrompts(file);
         if (limit > 0 && prompts.size() > limit) prompts = prompts.subList(0, limit);
-        Map<String, Object> report = run(prompts, file, shapes, dtype);
+        Map<String, Object> report = run(prompts, file, shapes, dtypes);
         print(report, System.out);
         return 0;
     }
@@ -154,10 +160,10 @@ public final class MtpBench implements Callable<Integer> {
         return out;
     }
 
-    Map<String, Object> run(List<Prompt> prompts, Path file, List<RandomModelWriter.Shape> shapes, DType dtype) {
+    Map<String, Object> run(List<Prompt> prompts, Path file, List<RandomModelWriter.Shape> shapes, List<DType> dtypes) {
         Map<String, Object> report = new LinkedHashMap<>();
         try (LanguageModel model = LanguageModel.load(modelPath);
-             ProgressBar bar = BenchSupport.progress("bench mtp", 2L * prompts.size() + 1 + 2L * shapes.size())) {
+             ProgressBar bar = BenchSupport.progress("bench mtp", 2L * prompts.size() + 1 + 2L * shapes.size() * dtypes.size())) {
             ModelConfig c = model.config();
             if (c.futureTokens() < 2)
                 throw new IllegalArgumentException(modelPath + " predicts 1 token (n_future_tokens = 1): mtp needs extra heads");
@@ -224,19 +230,21 @@ public final class MtpBench implements Callable<Integer> {
             bar.step();
             Path folder = BenchSupport.tempFolder();
             try {
-                for (RandomModelWriter.Shape s0 : shapes) {
-                    RandomModelWriter.Shape s = s0.withFutureTokens(n);
-                    bar.setExtraMessage("writing " + s.name() + " (" + n + " heads)");
-                    Path dir = folder.resolve(s.name());
-                    RandomModelWriter.writeMeta(dir, s, dtype, seed);
-                    bar.step();
-                    bar.setExtraMessage("verify cost: " + s.name());
-                    try (LanguageModel m = LanguageModel.load(dir)) {
-                        curves.add(curve(s.name(), s.params(), dtype, m, n, used, perForward));
+                for (RandomModelWriter.Shape s0 : shapes)
+                    for (DType dtype : dtypes) {
+                        RandomModelWriter.Shape s = s0.withFutureTokens(n);
+                        String label = s.name() + " " + dtype.name();
+                        bar.setExtraMessage("writing " + label + " (" + n + " heads)");
+                        Path dir = folder.resolve(s.name() + "-" + dtype.name().toLowerCase(Locale.ROOT));
+                        RandomModelWriter.writeMeta(dir, s, dtype, seed);
+                        bar.step();
+                        bar.setExtraMessage("verify cost: " + label);
+                        try (LanguageModel m = LanguageModel.load(dir)) {
+                            curves.add(curve(s.name(), s.params(), dtype, m, n, used, perForward));
+                        }
+                        BenchSupport.deleteTree(dir); // a 350M F32 model is 1.5 GB: one at a time
+                        bar.step();
                     }
-                    BenchSupport.deleteTree(dir);
-                    bar.step();
-                }
             } finally {
                 BenchSupport.deleteTree(folder);
             }

@@ -110,7 +110,7 @@ final class Report {
                     met(t.path("speedup").asDouble() >= 2.5)});
             for (JsonNode c : t.path("verify_cost").path("models"))
                 if (c.path("size").asText().equals("110M") && c.path("cost").size() >= 4)
-                    rows.add(new String[] {"mtp: verify cost at 110M, time(4 rows) / time(1 row)", num(c.get("cost").get(3)), "<= 1.3",
+                    rows.add(new String[] {"mtp: verify cost at 110M " + c.path("dtype").asText() + ", time(4 rows) / time(1 row)", num(c.get("cost").get(3)), "<= 1.3",
                             met(c.get("cost").get(3).asDouble() <= 1.3)});
         }
         JsonNode n = r.get("kan");
@@ -242,7 +242,8 @@ final class Report {
         for (JsonNode m : v.path("models")) {
             List<double[]> pts = new ArrayList<>();
             for (int i = 0; i < m.path("cost").size(); i++) pts.add(new double[] {v.path("k").get(i).asDouble(), m.path("cost").get(i).asDouble()});
-            xy(c, m.path("size").asText().equals("model") ? shortName(t.path("model").asText()) : m.path("size").asText() + " random", pts);
+            xy(c, m.path("size").asText().equals("model") ? shortName(t.path("model").asText())
+                    : m.path("size").asText() + " " + m.path("dtype").asText() + " random", pts);
         }
         List<double[]> k = new ArrayList<>();
         for (JsonNode x : v.path("k")) k.add(new double[] {x.asDouble(), x.asDouble()});

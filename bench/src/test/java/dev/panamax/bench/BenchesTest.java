@@ -114,7 +114,7 @@ class BenchesTest {
                 [300, 301, 302, 303, 304]
                 """);
         JsonNode r = runJson("bench", "mtp", "--json", "--model", model.toString(), "--max-tokens", "12",
-                "--verify-sizes", "tiny", "--verify-reps", "2", "--verify-dtype", "F32");
+                "--verify-sizes", "tiny", "--verify-reps", "2", "--verify-dtype", "F32, bf16");
         assertEquals(3, r.path("prompts").asInt());
         assertEquals(3, r.path("n_future_tokens").asInt());
         assertEquals(2, r.path("draft_heads").asInt());
@@ -130,9 +130,12 @@ class BenchesTest {
 
         JsonNode v = r.path("verify_cost");
         assertEquals("[1,2,3,4]", v.path("k").toString());
-        assertEquals(2, v.path("models").size(), "the model itself, then the tiny random one");
+        assertEquals(3, v.path("models").size(), "the model itself, then the tiny random one in each dtype");
         assertEquals("model", v.path("models").get(0).path("size").asText());
         assertEquals("tiny", v.path("models").get(1).path("size").asText());
+        assertEquals("F32", v.path("models").get(1).path("dtype").asText());
+        assertEquals("tiny", v.path("models").get(2).path("size").asText());
+        assertEquals("BF16", v.path("models").get(2).path("dtype").asText());
         for (JsonNode c : v.path("models")) {
             assertEquals(4, c.path("cost").size());
             assertEquals(1.0, c.path("cost").get(0).asDouble(), 0.0);
@@ -181,6 +184,7 @@ class BenchesTest {
                 {"bench", "kernels", "--dim", "0"}, {"bench", "kernels", "--gemm-sizes", "0"}, {"bench", "kernels", "--weights-mib", "0"},
                 {"bench", "kernels", "--rounds", "0"},
                 {"bench", "kan", "--seconds", "0"}, {"bench", "kan", "--seconds", "-1"}, {"bench", "kan", "--batches", "1,0"},
+                {"bench", "mtp", "--model", "models/code-mtp4", "--verify-dtype", "F32,F16"},
                 {"demo", "--kan", "/nonexistent/kan"}, {"demo", "--model", "/nonexistent/model"}}) {
             java.io.StringWriter err = new java.io.StringWriter();
             var cl = Main.commandLine();
