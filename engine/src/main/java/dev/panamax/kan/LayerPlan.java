@@ -38,9 +38,6 @@ final class LayerPlan {
     private static final int NARROW_OUT = 8;           // up to this many outputs the local path computes bases across the batch
     private static final int LANES_TILE = 256;         // samples per tile of that path
     private static final int LANES_FROM = 4;           // below, per sample ([2,5,1], interleaved: 1.32x the time at 1 row, 1.08 at 2, 0.81 at 4)
-    // Batches below this many rows go sample by sample (accumulateSample); from 2 rows the tiled loop
-    // was as fast on [64,256,256,10] (batch 16, interleaved). Not final: a measurement may set 0 to time the tiled loop at batch 1.
-    static int sampleBelow = 2;
     private static final long SPLIT_FROM = 1L << 14;   // rows·in·out from which a small batch is split by outputs
     static long sliceCopyFloats = 8L << 20;   // 32 MiB: beyond, batch 1 streams from memory and a copy buys little (tests lower it)
 
@@ -67,7 +64,7 @@ final class LayerPlan {
     private final boolean sharedGrid;     // uniform cubic, and every input has the same knots: batch 1 finds spans in lanes across the inputs
 
     volatile int denseFrom = Integer.MAX_VALUE;
-    volatile boolean splitOutputs = true;   // small batches on wide layers: split outputs across the pool (measured)
+    volatile boolean splitOutputs = true;   // batches of 2 or more, below KanModel.PARALLEL_FROM, on wide layers: split outputs across the pool (measured)
     volatile int sampleSplit = 0;           // batch 1 on a wide layer: 0 split or not as the calls' times say (splitNow), 1 always, -1 never
     // Batch 1's choice (see splitNow): the way taken, the calls into the current period, the period's
     // length and its two windows' times. Updated without a lock by whichever threads call: a lost
@@ -192,17 +189,18 @@ final class LayerPlan {
     }
 
     /**
-     * Local path, into sub (rows × out, zero on entry). A small batch on a wide layer splits its
-     * outputs across the worker pool (each worker streams its own slice of w, so batch 1 uses both
-     * cores' caches); a large batch is already split by samples in {@link KanModel#forward}. Batch 1
-     * goes through {@link #sample}.
+     * Local path, into sub (rows × out, zero on entry). Batch 1 goes through {@link #sample}, split
+     * across the pool or not as its calls' times say ({@link #splitNow}); from 2 rows the tiled loop
+     * was as fast ([64,256,256,10], batch 16, interleaved). Other small batches on a wide layer split
+     * their outputs across the pool when {@link #splitOutputs} (each worker streams its own slice of
+     * w); a large batch is already split by samples in {@link KanModel#forward}.
      */
     void local(float[] x, int rows, float[] sub) {
-        if (rows < sampleBelow) {
+        if (rows == 1) {
             int mode = splittable(1) ? sampleSplit : -1, phase = mode == 0 ? nextPhase() : 0;
             boolean split = mode == 1 || mode == 0 && splitNow(phase);
             long t0 = System.nanoTime();
-            for (int r = 0; r < rows; r++) sample(x, r, sub, split);
+            sample(x, sub, split);
             if (mode == 0) timed(phase, System.nanoTime() - t0);
             return;
         }
@@ -275,23 +273,23 @@ final class LayerPlan {
     }
 
     /**
-     * One sample r of the local path ({@link SplineKernels#accumulateSample}): its base values,
+     * The local path for one sample x ({@link SplineKernels#accumulateSample}): its base values,
      * spans and bases for every input first ({@link #prepare}), then the update over the outputs:
      * each pool thread its slice of {@link #ws} when {@code split}, else all of w on this thread.
      * The same floats as the tiled loop.
      */
-    private void sample(float[] x, int r, float[] sub, boolean split) {
-        Sample s = prepare(x, r);
-        int yOff = r * out, slices = sliceFrom.length - 1;
-        if (split && slices > 1) KernelProvider.pool().parallelFor(slices, q -> slice(q, s, sub, yOff));
+    private void sample(float[] x, float[] sub, boolean split) {
+        Sample s = prepare(x);
+        int slices = sliceFrom.length - 1;
+        if (split && slices > 1) KernelProvider.pool().parallelFor(slices, q -> slice(q, s, sub));
         else   // one thread: w's whole rows (4-5% faster than ws slice by slice, [64,256,256,10] interleaved)
-            kernels.accumulateSample(w, rowsPerInput * out, out, 0, s.base, s.row, s.c, in, k + 1, in, out, sub, yOff);
+            kernels.accumulateSample(w, rowsPerInput * out, out, 0, s.base, s.row, s.c, in, k + 1, in, out, sub, 0);
     }
 
-    private void slice(int q, Sample s, float[] sub, int yOff) {
+    private void slice(int q, Sample s, float[] sub) {
         int o0 = sliceFrom[q], n = sliceFrom[q + 1] - o0;
-        if (ws == w) kernels.accumulateSample(w, rowsPerInput * out, out, o0, s.base, s.row, s.c, in, k + 1, in, n, sub, yOff + o0);
-        else kernels.accumulateSample(ws, rowsPerInput * n, n, sliceAt[q], s.base, s.row, s.c, in, k + 1, in, n, sub, yOff + o0);
+        if (ws == w) kernels.accumulateSample(w, rowsPerInput * out, out, o0, s.base, s.row, s.c, in, k + 1, in, n, sub, o0);
+        else kernels.accumulateSample(ws, rowsPerInput * n, n, sliceAt[q], s.base, s.row, s.c, in, k + 1, in, n, sub, o0);
     }
 
     /**
@@ -300,13 +298,12 @@ final class LayerPlan {
      * and the k + 1 bases, basis j of input i at {@code c[j * in + i]}. Reused by a thread from call to call.
      */
     private static final class Sample {
-        final float[] x, base, c, window, scratch;
+        final float[] base, c, window, scratch;
         final int[] row, span, outliers;
 
         Sample(int in, int k) {
             window = new float[k + 1];
             scratch = new float[k + 1];
-            x = new float[in];
             base = new float[in];
             c = new float[(k + 1) * in];
             row = new int[in];
@@ -318,21 +315,19 @@ final class LayerPlan {
     private final ThreadLocal<Sample> samples;
 
     /**
-     * Fills this thread's {@link Sample} for sample r. When every input has the same uniform cubic
+     * Fills this thread's {@link Sample} for the sample x. When every input has the same uniform cubic
      * grid the spans and bases come in vector lanes across the inputs ({@link SplineKernels#cubicBases});
      * the inputs it leaves, and other grids, take {@link Knots#span} and {@link Knots#weights}.
      * Either way each input gets the floats of {@code Knots.weights}.
      */
-    private Sample prepare(float[] x, int r) {
+    private Sample prepare(float[] x) {
         Sample s = samples.get();
         int nb = rowsPerInput - 1;
-        base(x, r * in, s.base, in);
+        base(x, s.base, in);
         Knots[] knots = layer.knots();
         if (sharedGrid) {
-            float[] xs = x;
-            if (r > 0) System.arraycopy(x, r * in, xs = s.x, 0, in);
             Knots kn = knots[0];
-            int left = kernels.cubicBases(xs, in, spanKnots[0], spans, kn.knot(0), kn.invStep(), 0, s.span, s.c, in, s.outliers);
+            int left = kernels.cubicBases(x, in, spanKnots[0], spans, kn.knot(0), kn.invStep(), 0, s.span, s.c, in, s.outliers);
             for (int i = 0; i < in; i++) s.row[i] = s.span[i] - 2;         // span q: bases q - 3 .. q, in rows q - 2 .. q + 1
             for (int i = 0; i < in; i++)
                 if (s.row[i] < 1 || s.row[i] > nb - 3) {   // the spans at the ends: keep the bases that exist, as Knots.weights does
@@ -348,10 +343,10 @@ final class LayerPlan {
             float first = kn.knot(0), last = kn.knot(kn.knotCount() - 1);
             for (int e = 0; e < left; e++) {          // off the grid (no bases: Knots.span's first test), on a knot, not finite
                 int i = s.outliers[e];
-                if (xs[i] >= first && xs[i] < last) scalarWeights(xs[i], i, s); else s.row[i] = -1;
+                if (x[i] >= first && x[i] < last) scalarWeights(x[i], i, s); else s.row[i] = -1;
             }
         } else {
-            for (int i = 0; i < in; i++) scalarWeights(x[r * in + i], i, s);
+            for (int i = 0; i < in; i++) scalarWeights(x[i], i, s);
         }
         return s;
     }
@@ -436,12 +431,10 @@ final class LayerPlan {
         }
     }
 
-    private void base(float[] x, float[] b, int n) { base(x, 0, b, n); }
-
-    private void base(float[] x, int xOff, float[] b, int n) {
+    private void base(float[] x, float[] b, int n) {
         switch (layer.base()) {
-            case SILU -> kernels.silu(x, xOff, b, 0, n);
-            case IDENTITY -> System.arraycopy(x, xOff, b, 0, n);
+            case SILU -> kernels.silu(x, 0, b, 0, n);
+            case IDENTITY -> System.arraycopy(x, 0, b, 0, n);
             case ZERO -> Arrays.fill(b, 0, n, 0f);      // non-finite inputs are redone exactly
         }
     }

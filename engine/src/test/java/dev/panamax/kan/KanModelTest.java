@@ -1,5 +1,6 @@
 package dev.panamax.kan;
 
+import dev.panamax.kernel.KernelProvider;
 import dev.panamax.kernel.SplineKernels;
 import org.junit.jupiter.api.Test;
 
@@ -168,8 +169,10 @@ class KanModelTest {
         float[][] x = inputs(12, 128, 23);
         for (int r = 0; r < x.length; r++) x[r][r % 128] = -1f + 0.4f * (r % 11 - 3);     // knots of G = 5, and beyond
         for (Case c : cases) {
-            // 128 x 130 edges: split into two slices of 80 and 50 outputs on two threads
-            var layers = List.of(TestKans.layer(128, 130, 5, 3, c.base(), 51, c.nonUniform()), TestKans.layer(130, 5, 5, 3, c.base(), 52, c.nonUniform()),
+            // 128 x (64·threads + 2) edges: the narrowest layer split into a slice per pool thread, the
+            // last one ragged (on two threads 80 and 50 outputs); unsplit on one thread
+            int wide = 64 * KernelProvider.pool().threads() + 2;
+            var layers = List.of(TestKans.layer(128, wide, 5, 3, c.base(), 51, c.nonUniform()), TestKans.layer(wide, 5, 5, 3, c.base(), 52, c.nonUniform()),
                     TestKans.layer(5, 3, 4, 2, c.base(), 53, c.nonUniform()));
             System.setProperty("panamax.kan.path", "local");       // no timing of the paths: this test is about floats
             long copyLimit = LayerPlan.sliceCopyFloats;
