@@ -49,7 +49,7 @@ final class Crossover {
             };
             if (!forced.equals("auto")) continue;
             p.splitOutputs = true;
-            if (p.splittable(1)) p.splitOutputs = splitPays(p);
+            if (p.splittable(SPLIT_ROWS)) p.splitOutputs = splitPays(p);
         }
     }
 
@@ -62,25 +62,25 @@ final class Crossover {
         return MEASURED.computeIfAbsent(key, x -> measure(p));
     }
 
+    /** The batch {@link #splitPays} times: the smallest that {@link LayerPlan#splitOutputs} governs. */
+    static final int SPLIT_ROWS = 2;
+
     /**
-     * Whether one sample runs faster with the outputs split across the pool (not on a busy
-     * machine): the rule for small batches (batch 1 itself chooses as it runs, {@link
-     * LayerPlan#splitNow}). The two ways are timed in turns, so a burst of load from elsewhere hits both.
+     * Whether a small batch runs faster with the outputs split across the pool (not on a busy
+     * machine): {@link LayerPlan#splitOutputs}, the rule of the tiled loop from 2 rows (batch 1
+     * has a path of its own and chooses as it runs, {@link LayerPlan#splitNow}). The two ways are
+     * timed in turns, so a burst of load from elsewhere hits both.
      */
     private static boolean splitPays(LayerPlan p) {
-        float[] x = sample(p.layer, 1);
-        float[] y = new float[p.layer.out()];
-        Runnable run = () -> { for (int i = 0; i < 20; i++) p.local(x, 1, y); };
+        float[] x = sample(p.layer, SPLIT_ROWS);
+        float[] y = new float[SPLIT_ROWS * p.layer.out()];
+        Runnable run = () -> { for (int i = 0; i < 20; i++) p.local(x, SPLIT_ROWS, y); };
         long split = Long.MAX_VALUE, whole = Long.MAX_VALUE;
-        try {
-            for (int round = 0; round < 5; round++) {
-                p.sampleSplit = 1;
-                split = Math.min(split, best(run));
-                p.sampleSplit = -1;
-                whole = Math.min(whole, best(run));
-            }
-        } finally {
-            p.sampleSplit = 0;
+        for (int round = 0; round < 5; round++) {
+            p.splitOutputs = true;
+            split = Math.min(split, best(run));
+            p.splitOutputs = false;
+            whole = Math.min(whole, best(run));
         }
         return split < whole;
     }
