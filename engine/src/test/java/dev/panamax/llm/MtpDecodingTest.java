@@ -68,6 +68,40 @@ class MtpDecodingTest {
         assertTrue(fewerPasses > 10, "drafts were accepted in only " + fewerPasses + " generations: the accept path went untested");
     }
 
+    @Test void headsSideBySideGiveTheBitsOfOneHeadAtATime() {
+        // The decoders run the heads side by side (Transformer.heads: one kernel call per projection
+        // for all of them). Each head must still get exactly the outputs and cached keys and values
+        // it gets alone. The drafting heads only propose tokens, so the decoders' ids cannot show a
+        // fault here. Wide enough that the grouped feed-forward calls go to the pool.
+        for (DType dtype : new DType[] {DType.F32, DType.BF16})
+            try (LanguageModel m = RandomModels.model(RandomModels.config(96, 256, 6, 4, 2, 64, 64, 4), 9, dtype)) {
+                Transformer t = m.transformer();
+                ModelConfig c = m.config();
+                int heads = c.futureTokens(), count = 6, d = c.dim();
+                int[] prefix = {5, 9, 2, 40, 7}, rows = {11, 3, 63, 0, 8, 21};
+                for (int h0 : new int[] {0, 1})                       // prefill and verify: all heads; drafting: heads 2..n
+                    for (int from : new int[] {0, count - 1, count}) {  // every row's output, the last row's, none
+                        int n = heads - h0, out = count - from;
+                        Session alone = t.newSession(prefix.length + count, heads * count, heads);
+                        Session together = t.newSession(prefix.length + count, heads * count, heads);
+                        for (Session s : new Session[] {alone, together}) {
+                            t.trunk(s, prefix, 0, prefix.length);
+                            t.heads(s, 0, heads, prefix.length, prefix.length, 0);
+                            s.advance(prefix.length);
+                            t.trunk(s, rows, 0, count);
+                        }
+                        for (int g = 0; g < n; g++) assertEquals(out, t.head(alone, h0 + g, count, from, g * out));
+                        assertEquals(out, t.heads(together, h0, n, count, from, 0));
+                        String where = dtype + " heads " + (h0 + 1) + ".." + heads + " from row " + from;
+                        assertArrayEquals(Arrays.copyOf(alone.normed, n * out * d), Arrays.copyOf(together.normed, n * out * d), where + ": outputs");
+                        for (int b = c.trunkLayers() + h0; b < c.trunkLayers() + heads; b++) {
+                            assertArrayEquals(alone.keys[b], together.keys[b], where + ": keys of block " + b);
+                            assertArrayEquals(alone.values[b], together.values[b], where + ": values of block " + b);
+                        }
+                    }
+            }
+    }
+
     @Test void streamingSeesEveryTokenInOrderAndCountsAddUp() {
         try (LanguageModel m = echoHeads(RandomModels.config(24, 40, 4, 2, 2, 24, 96, 4), 5)) {
             List<Integer> streamed = new ArrayList<>();
