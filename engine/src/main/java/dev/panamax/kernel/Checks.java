@@ -28,20 +28,6 @@ final class Checks {
             throw new IllegalArgumentException("out holds " + out.length + " floats, " + rows + " rows of " + w.name() + " need " + rows * outDim);
     }
 
-    /** Every pair (ws[m], outs[m]) as {@link #matmul}, and all the matrices of one input width. */
-    static void matmuls(float[] x, int rows, Tensor[] ws, float[][] outs) {
-        notNull("ws", ws);
-        notNull("outs", outs);
-        if (ws.length != outs.length)
-            throw new IllegalArgumentException("ws holds " + ws.length + " weights but outs " + outs.length + " outputs");
-        for (int m = 0; m < ws.length; m++) {
-            matmul(x, rows, ws[m], outs[m]);
-            if (ws[m].dim(1) != ws[0].dim(1))
-                throw new IllegalArgumentException("ws: weight " + ws[m].name() + " takes " + ws[m].dim(1) + " inputs, "
-                        + ws[0].name() + " " + ws[0].dim(1) + "; one call needs one input width");
-        }
-    }
-
     /** Every (xs[m], rows[m], ws[m], outs[m]) as {@link #matmul}. */
     static void matmuls(float[][] xs, int[] rows, Tensor[] ws, float[][] outs) {
         notNull("xs", xs);

@@ -25,23 +25,13 @@ public interface Kernels {
     void matmul(float[] x, int rows, Tensor w, float[] out);
 
     /**
-     * Several matmuls over the same input in one call: {@code outs[m] = x · ws[m]ᵀ} for every m, each
-     * bit for bit as {@link #matmul(float[], int, Tensor, float[])} computes it. The matrices share
-     * their input width. A transformer block has two such groups (the query, key and value
-     * projections; the feed-forward's gate and up projections): one call lets the threads split the
-     * rows of all of them at once, with one hand-off and one wait instead of one per matrix.
-     */
-    default void matmul(float[] x, int rows, Tensor[] ws, float[][] outs) {
-        Checks.matmuls(x, rows, ws, outs);
-        for (int m = 0; m < ws.length; m++) matmul(x, rows, ws[m], outs[m]);
-    }
-
-    /**
-     * Matmuls of different inputs in one call: {@code outs[m] = xs[m] · ws[m]ᵀ} over {@code rows[m]}
-     * rows, each bit for bit as {@link #matmul(float[], int, Tensor, float[])} computes it. The MTP
-     * draft heads read the trunk's output through norms of their own: one call for the same
-     * projection of every head lets the threads split them as one job, where one head's matrices
-     * alone are too small to share.
+     * Several matmuls in one call: {@code outs[m] = xs[m] · ws[m]ᵀ} over {@code rows[m]} rows, each
+     * bit for bit as {@link #matmul(float[], int, Tensor, float[])} computes it. One call lets the
+     * threads split the rows of all the matrices at once, with one hand-off and one wait instead of
+     * one per matrix: a transformer block's query, key and value projections, or its gate and up
+     * projections, go in one call, and for the MTP heads run side by side (each reads the trunk's
+     * output through norms of its own) the same projections of every head, where one head's
+     * matrices alone are too small to share.
      */
     default void matmul(float[][] xs, int[] rows, Tensor[] ws, float[][] outs) {
         Checks.matmuls(xs, rows, ws, outs);

@@ -88,16 +88,6 @@ final class PanamaKernels implements Kernels {
     }
 
     @Override
-    public void matmul(float[] x, int rows, Tensor[] ws, float[][] outs) {
-        Checks.matmuls(x, rows, ws, outs);
-        float[][] xs = new float[ws.length][];
-        int[] rs = new int[ws.length];
-        Arrays.fill(xs, x);
-        Arrays.fill(rs, rows);
-        matmulAll(xs, rs, ws, outs);
-    }
-
-    @Override
     public void matmul(float[][] xs, int[] rows, Tensor[] ws, float[][] outs) {
         Checks.matmuls(xs, rows, ws, outs);
         matmulAll(xs, rows, ws, outs);
