@@ -1,5 +1,9 @@
 package dev.panamax.llm;
 
+import dev.panamax.tensor.Tensor;
+
+import java.util.Arrays;
+
 /**
  * One generation's state: a KV cache for every block it runs (each trunk block, and each head it
  * uses), the number of positions those caches hold, and the scratch buffers of a forward pass.
@@ -36,16 +40,16 @@ public final class Session {
     static final class Call {
         final float[][] xs, outs;
         final int[] rows;
-        final dev.panamax.tensor.Tensor[] ws;
+        final Tensor[] ws;
 
         Call(int matrices) {
             xs = new float[matrices][];
             outs = new float[matrices][];
             rows = new int[matrices];
-            ws = new dev.panamax.tensor.Tensor[matrices];
+            ws = new Tensor[matrices];
         }
 
-        void set(int i, float[] x, int r, dev.panamax.tensor.Tensor w, float[] out) {
+        void set(int i, float[] x, int r, Tensor w, float[] out) {
             xs[i] = x;
             rows[i] = r;
             ws[i] = w;
@@ -111,7 +115,7 @@ public final class Session {
         for (int h = 0; h < headsUsed; h++) heads[h] = new Scratch(c, maxRows, new float[maxRows * d]);
         trunkGroup = new Scratch[] {trunk};
         headGroups = new Scratch[headsUsed][];
-        for (int h0 = 0; h0 < headsUsed; h0++) headGroups[h0] = java.util.Arrays.copyOfRange(heads, h0, headsUsed);
+        for (int h0 = 0; h0 < headsUsed; h0++) headGroups[h0] = Arrays.copyOfRange(heads, h0, headsUsed);
         calls = new Call[3][headsUsed];
         for (int p = 0; p < 3; p++)
             for (int g = 1; g <= headsUsed; g++) calls[p][g - 1] = new Call((p + 1) * g);

@@ -123,9 +123,8 @@ final class Transformer {
     /**
      * The first {@code nb} blocks of {@code bs} side by side, block g over {@code count} rows of its
      * own residual stream {@code sc[g].x}, at positions {@code s.length() ..}, with KV cache
-     * {@code caches[g]}. Rows
-     * [from, count) come out, moved to the start of each stream. Every projection is one kernel call
-     * for all the blocks.
+     * {@code caches[g]}. Rows [from, count) come out, moved to the start of each stream. Every
+     * projection is one kernel call for all the blocks.
      */
     private void blocks(Session s, BlockWeights[] bs, int[] caches, Session.Scratch[] sc, int nb, int count, int from) {
         ModelConfig c = config;
