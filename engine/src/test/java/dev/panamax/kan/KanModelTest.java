@@ -7,8 +7,14 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -190,6 +196,41 @@ class KanModelTest {
                 System.clearProperty("panamax.kan.path");
                 LayerPlan.sliceCopyFloats = copyLimit;
             }
+        }
+    }
+
+    @Test
+    void threadsSharingAModelGetTheirOwnFloatsAtBatchOne() throws Exception {
+        // Batch 1 keeps per-model state (each thread's Sample of spans and bases, the split's timing)
+        // and may hand slices to the pool while other threads call: four threads at once, splitting
+        // as the timing says, must each get what the model gives one row at a time on its own.
+        int wide = 64 * KernelProvider.pool().threads() + 2;
+        var layers = List.of(TestKans.layer(40, wide, 5, 3, BaseFunction.SILU, 61), TestKans.layer(wide, 4, 5, 3, BaseFunction.SILU, 62));
+        System.setProperty("panamax.kan.path", "local");           // no timing of the paths
+        try (KanModel m = new KanModel(layers, "t", null)) {
+            float[][] x = inputs(64, 40, 9);
+            float[][] expected = new float[x.length][];
+            for (int r = 0; r < x.length; r++) expected[r] = m.predict(new float[][] {x[r]})[0];
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<String>> results = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int first = t;
+                    results.add(pool.submit(() -> {
+                        for (int round = 0; round < 20; round++)
+                            for (int r = first; r < x.length; r += 4) {
+                                float[] y = m.predict(new float[][] {x[r]})[0];
+                                if (!Arrays.equals(expected[r], y)) return "thread " + first + " round " + round + " row " + r;
+                            }
+                        return null;
+                    }));
+                }
+                for (Future<String> f : results) assertNull(f.get(60, TimeUnit.SECONDS));
+            } finally {
+                pool.shutdownNow();
+            }
+        } finally {
+            System.clearProperty("panamax.kan.path");
         }
     }
 
