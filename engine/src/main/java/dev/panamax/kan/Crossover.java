@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Chooses, per layer, the batch size from which the dense GEMM path beats the local path, by timing
- * both on a synthetic batch once per layer shape per JVM. {@code -Dpanamax.kan.path=local|dense}
- * forces one path (tests use it to cover both). Narrow layers on uniform cubic grids run the local
+ * both on a synthetic batch once per layer shape per JVM, and whether a wide layer's small batches
+ * split their outputs across the pool (timed per model). {@code -Dpanamax.kan.path=local|dense}
+ * forces one path and skips both timings (tests use it to cover both paths). Narrow layers on uniform cubic grids run the local
  * path with the bases computed in vector lanes across the batch, and every uniform cubic layer
  * builds its dense path's features so ({@code -Dpanamax.kan.bases=batch|sample} forces one way for
  * every layer).

@@ -65,7 +65,7 @@ final class LayerPlan {
 
     volatile int denseFrom = Integer.MAX_VALUE;
     volatile boolean splitOutputs = true;   // batches of 2 or more, below KanModel.PARALLEL_FROM, on wide layers: split outputs across the pool (measured)
-    volatile int sampleSplit = 0;           // batch 1 on a wide layer: 0 split or not as the calls' times say (splitNow), 1 always, -1 never
+    volatile int sampleSplit = 0;           // batch 1 on a wide layer: 0 split or not as the calls' times say (splitNow), 1 always, -1 never (tests pin it)
     // Batch 1's choice (see splitNow): the way taken, the calls into the current period, the period's
     // length and its two windows' times. Updated without a lock by whichever threads call: a lost
     // update only delays the choice.
