@@ -59,7 +59,8 @@ class PanamaKernelsTest {
     @Test
     void matmulMatchesScalarOnRaggedShapes() {
         Random rnd = new Random(1);
-        int[][] shapes = {{1, 1}, {3, 5}, {17, 33}, {64, 64}, {67, 129}, {5, 1000}, {203, 517}};
+        // 2053 × 67: more GEMV tiles than one batch of PanamaKernels.GEMV_BATCH, in any chunk
+        int[][] shapes = {{1, 1}, {3, 5}, {17, 33}, {64, 64}, {67, 129}, {5, 1000}, {203, 517}, {2053, 67}};
         for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16})
             for (int[] s : shapes)
                 for (int rows : new int[] {1, 2, 3, 4, 5, 7, 8, 17}) {
@@ -78,7 +79,10 @@ class PanamaKernelsTest {
         // to 10 rows on the calling thread; 203 × 517, a ragged tail, up to 2; 611 × 517 always on the
         // pool): a row gets the same bits from every count of rows, whichever path was chosen.
         // 203 × 53: an odd count of whole vectors at 512 bits, for the 8-row GEMV tile's last step.
-        int[][] shapes = {{160, 160}, {203, 517}, {203, 53}, {611, 517}};
+        // 4099 × 67: more GEMV tiles than one batch of PanamaKernels.GEMV_BATCH (finished after the
+        // batch), on the calling thread and in the pool's chunks, and a ragged last tile.
+        int[][] shapes = {{160, 160}, {203, 517}, {203, 53}, {611, 517}, {4099, 67}};
+        assertTrue(4099 / 8 / 2 > PanamaKernels.GEMV_BATCH, "the pool's first chunks span several batches");
         assertTrue(611L * 517 >= PanamaKernels.PARALLEL_MIN_WEIGHTS && 203L * 517 < PanamaKernels.PARALLEL_MIN_WEIGHTS);
         for (int[] shape : shapes)
         for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16}) {
