@@ -223,12 +223,19 @@ final class PanamaKernels implements Kernels {
         if (rows == 2 && (dtype == DType.F32 || bf16)) {
             // Two rows (a 1-head MTP verify, the draft heads' keys): eight weight rows at a time too, see
             // f32Tile8x2, as eight long streams like the GEMV's.
-            int s = (o1 - o) / 8;
+            int s = (o1 - o) / 8, batch = GEMV_BATCH / 2; // a tile parks twice the GEMV tile's accumulators
             long stride = s * rowBytes;
-            for (int t = 0; t < s; t++) {
-                int ot = o + t;
-                if (bf16) bf16Tile8x2(seg, ot * rowBytes, stride, ot, s, x, in, out, outDim, acc);
-                else f32Tile8x2(seg, ot * rowBytes, stride, ot, s, x, in, out, outDim, acc);
+            for (int t0 = 0; t0 < s; t0 += batch) {
+                int t1 = Math.min(s, t0 + batch);
+                for (int t = t0; t < t1; t++) {
+                    int ot = o + t;
+                    if (bf16) bf16Tile8x2(seg, ot * rowBytes, stride, x, in, acc, 16 * L * (t - t0));
+                    else f32Tile8x2(seg, ot * rowBytes, stride, x, in, acc, 16 * L * (t - t0));
+                }
+                for (int t = t0; t < t1; t++) {
+                    int ot = o + t;
+                    finishTile8x2(acc, 16 * L * (t - t0), seg, ot * rowBytes, stride, bf16, x, in, out, outDim, ot, s);
+                }
             }
             o += 8 * s;
         }
@@ -936,11 +943,11 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * Eight bf16 weight rows times activation rows 0 and 1: like {@link #f32Tile8x2}, each weight vector
+     * Eight bf16 weight rows times activation rows 0 and 1, parked like {@link #f32Tile8x2}'s; each weight vector
      * widened once for both rows. Two rows through the 4×2 tile took longer than four rows through
      * the 4×4 one (bench kernels: 1.83 ms against 1.62 ms on 4096², bf16).
      */
-    private static void bf16Tile8x2(MemorySegment w, long b0, long stride, int o, int os, float[] x, int in, float[] out, int outDim, float[] acc) {
+    private static void bf16Tile8x2(MemorySegment w, long b0, long stride, float[] x, int in, float[] acc, int accBase) {
         long r = stride;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
@@ -956,12 +963,12 @@ final class PanamaKernels implements Kernels {
             a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
             a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
         }
-        a00.intoArray(acc, 0); a01.intoArray(acc, L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
-        a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
-        finishRows(acc, 2, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, true, x, 0, in, upper, out, outDim, o, o + os, o + 2 * os, o + 3 * os);
-        a04.intoArray(acc, 0); a05.intoArray(acc, L); a06.intoArray(acc, 2 * L); a07.intoArray(acc, 3 * L);
-        a14.intoArray(acc, 4 * L); a15.intoArray(acc, 5 * L); a16.intoArray(acc, 6 * L); a17.intoArray(acc, 7 * L);
-        finishRows(acc, 2, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, true, x, 0, in, upper, out, outDim, o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
+        // parked for finishTile8x2 in the order finishRows reads them: weight rows 0..3 for activation
+        // rows 0 and 1, then weight rows 4..7
+        a00.intoArray(acc, accBase); a01.intoArray(acc, accBase + L); a02.intoArray(acc, accBase + 2 * L); a03.intoArray(acc, accBase + 3 * L);
+        a10.intoArray(acc, accBase + 4 * L); a11.intoArray(acc, accBase + 5 * L); a12.intoArray(acc, accBase + 6 * L); a13.intoArray(acc, accBase + 7 * L);
+        a04.intoArray(acc, accBase + 8 * L); a05.intoArray(acc, accBase + 9 * L); a06.intoArray(acc, accBase + 10 * L); a07.intoArray(acc, accBase + 11 * L);
+        a14.intoArray(acc, accBase + 12 * L); a15.intoArray(acc, accBase + 13 * L); a16.intoArray(acc, accBase + 14 * L); a17.intoArray(acc, accBase + 15 * L);
     }
 
     /**
@@ -1004,13 +1011,23 @@ final class PanamaKernels implements Kernels {
                 o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
     }
 
+    /** Finishes a tile of {@link #f32Tile8x2} or {@link #bf16Tile8x2} parked at acc[accBase ..]: outputs o + j·os of both rows. */
+    private static void finishTile8x2(float[] acc, int accBase, MemorySegment w, long b0, long stride, boolean bf16,
+                                      float[] x, int in, float[] out, int outDim, int o, int os) {
+        long r = stride;
+        int upper = F.loopBound(in);
+        finishRowsAt(acc, accBase, 2, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, bf16, x, 0, in, upper, out, outDim, o, o + os, o + 2 * os, o + 3 * os);
+        finishRowsAt(acc, accBase + 8 * L, 2, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, bf16, x, 0, in, upper, out, outDim,
+                o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
+    }
+
     /**
-     * Eight f32 weight rows (from byte offset b0, stride bytes apart; their outputs o + j·os, j = 0..7)
-     * times activation rows 0 and 1: 16 accumulators. Two rows through 4×2 tiles took 1.2-1.9× the
+     * Eight f32 weight rows (from byte offset b0, stride bytes apart) times activation rows 0 and 1:
+     * 16 accumulators, parked for {@link #finishTile8x2}. Two rows through 4×2 tiles took 1.2-1.9× the
      * time of one row through {@link #f32Tile8x1}, through this tile 0.84-0.99× (interleaved scratch
      * runs on a busy machine, load 10-12). Same bits per output element as the 4-row tiles.
      */
-    private static void f32Tile8x2(MemorySegment w, long b0, long stride, int o, int os, float[] x, int in, float[] out, int outDim, float[] acc) {
+    private static void f32Tile8x2(MemorySegment w, long b0, long stride, float[] x, int in, float[] acc, int accBase) {
         long r = stride;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
@@ -1033,12 +1050,12 @@ final class PanamaKernels implements Kernels {
             a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
         }
         // finishRows takes two rows of four accumulators each: weight rows 0-3 first, then 4-7.
-        a00.intoArray(acc, 0); a01.intoArray(acc, L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
-        a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
-        finishRows(acc, 2, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, false, x, 0, in, upper, out, outDim, o, o + os, o + 2 * os, o + 3 * os);
-        a04.intoArray(acc, 0); a05.intoArray(acc, L); a06.intoArray(acc, 2 * L); a07.intoArray(acc, 3 * L);
-        a14.intoArray(acc, 4 * L); a15.intoArray(acc, 5 * L); a16.intoArray(acc, 6 * L); a17.intoArray(acc, 7 * L);
-        finishRows(acc, 2, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, false, x, 0, in, upper, out, outDim, o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
+        // parked for finishTile8x2 in the order finishRows reads them: weight rows 0..3 for activation
+        // rows 0 and 1, then weight rows 4..7
+        a00.intoArray(acc, accBase); a01.intoArray(acc, accBase + L); a02.intoArray(acc, accBase + 2 * L); a03.intoArray(acc, accBase + 3 * L);
+        a10.intoArray(acc, accBase + 4 * L); a11.intoArray(acc, accBase + 5 * L); a12.intoArray(acc, accBase + 6 * L); a13.intoArray(acc, accBase + 7 * L);
+        a04.intoArray(acc, accBase + 8 * L); a05.intoArray(acc, accBase + 9 * L); a06.intoArray(acc, accBase + 10 * L); a07.intoArray(acc, accBase + 11 * L);
+        a14.intoArray(acc, accBase + 12 * L); a15.intoArray(acc, accBase + 13 * L); a16.intoArray(acc, accBase + 14 * L); a17.intoArray(acc, accBase + 15 * L);
     }
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */
