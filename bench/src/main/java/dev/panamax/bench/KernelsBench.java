@@ -100,14 +100,12 @@ public final class KernelsBench implements Runnable {
         try (Arena arena = Arena.ofShared()) {
             log("filling " + matrices + " f32 and bf16 " + n + " × " + k + " weight matrices (" + (matrices * matrixBytes >> 20) + " MiB of f32)...");
             Tensor[] w32 = new Tensor[matrices], w16 = new Tensor[matrices];
-            float[][] wArr = new float[dnnl ? matrices : 0][];
             for (int i = 0; i < matrices; i++) {
                 w32[i] = Tensor.allocate(arena, "w_f32_" + i, DType.F32, n, k);
                 fill(w32[i].data(), i);
                 w16[i] = Tensor.allocate(arena, "w_bf16_" + i, DType.BF16, n, k);
                 for (long j = 0; j < (long) n * k; j++)
                     w16[i].data().setAtIndex(ValueLayout.JAVA_SHORT, j, (short) (w32[i].data().getAtIndex(ValueLayout.JAVA_INT, j) >>> 16));
-                if (dnnl) wArr[i] = w32[i].toFloatArray(); // oneDNN takes heap arrays: the same values, the same bytes per call
             }
             List<Item> items = new ArrayList<>();
             Tensor last32 = w32[matrices - 1], last16 = w16[matrices - 1];
@@ -124,13 +122,13 @@ public final class KernelsBench implements Runnable {
                     }, () -> kernels.matmul(x, rows, last, out)));
                 }
             }
-            if (dnnl)
+            if (dnnl) // oneDNN reads the same native weights as the Java kernels, in place
                 for (int rows : new int[] {1, 2, 4, 8}) {
-                    float[] x = randomArray(rows * k), out = new float[rows * n];
-                    float[] lastArr = wArr[matrices - 1];
+                    MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, randomArray(rows * k));
+                    MemorySegment out = arena.allocate(4L * rows * n, 64);
                     items.add(new Item("gemm_rows", "dnnl", "f32", rows, matrixBytes, matrices, () -> {
-                        for (float[] w : wArr) Gemm.sgemm(Gemm.Impl.DNNL, false, true, rows, n, k, 1f, x, k, w, k, 0f, out, n);
-                    }, () -> Gemm.sgemm(Gemm.Impl.DNNL, false, true, rows, n, k, 1f, x, k, lastArr, k, 0f, out, n)));
+                        for (Tensor w : w32) Gemm.sgemm(false, true, rows, n, k, 1f, x, k, w.data(), k, 0f, out, n);
+                    }, () -> Gemm.sgemm(false, true, rows, n, k, 1f, x, k, last32.data(), k, 0f, out, n)));
                 }
             log(items.size() + " streaming items, " + rounds + " interleaved rounds...");
             double[][] t = rounds(items.stream().map(Item::pass).toList(), items.stream().map(Item::wake).toList(), rounds, 120);
@@ -184,8 +182,13 @@ public final class KernelsBench implements Runnable {
         float[] a = randomArray(size * size), b = randomArray(size * size), c = new float[size * size];
         List<Gemm.Impl> impls = new ArrayList<>(List.of(Gemm.Impl.JAVA));
         if (dnnl) impls.add(Gemm.Impl.DNNL);
-        List<Runnable> bodies = impls.stream().<Runnable>map(impl ->
-                () -> Gemm.sgemm(impl, false, false, size, size, size, 1f, a, size, b, size, 0f, c, size)).toList();
+        // oneDNN on native copies of the same matrices (it reads native memory only; heap arrays would add a copy per call)
+        Arena arena = Arena.ofAuto();
+        MemorySegment na = arena.allocateFrom(ValueLayout.JAVA_FLOAT, a), nb = arena.allocateFrom(ValueLayout.JAVA_FLOAT, b);
+        MemorySegment nc = arena.allocate(4L * size * size, 64);
+        List<Runnable> bodies = impls.stream().<Runnable>map(impl -> impl == Gemm.Impl.DNNL
+                ? () -> Gemm.sgemm(false, false, size, size, size, 1f, na, size, nb, size, 0f, nc, size)
+                : () -> Gemm.sgemm(impl, false, false, size, size, size, 1f, a, size, b, size, 0f, c, size)).toList();
         double[][] t = rounds(bodies, null, reps, 30);
         for (int i = 0; i < impls.size(); i++) {
             String name = impls.get(i) == Gemm.Impl.DNNL ? "dnnl" : KernelProvider.kernels().name();

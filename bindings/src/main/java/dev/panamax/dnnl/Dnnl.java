@@ -124,8 +124,10 @@ public final class Dnnl {
     private static final class dnnl_sgemm {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_CHAR, C_CHAR, C_LONG, C_LONG, C_LONG, C_FLOAT, C_POINTER, C_LONG, C_POINTER, C_LONG, C_FLOAT, C_POINTER, C_LONG);
         static final MemorySegment ADDR = findOrThrow("dnnl_sgemm");
-        // critical: the call is short of Java work and may read and write heap arrays in place (no copies).
-        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC, Linker.Option.critical(true));
+        // Not a critical call: a GEMM runs for milliseconds, and a thread in a critical call holds off
+        // every safepoint meanwhile (it was critical once, passing heap arrays in place: under the JFR
+        // sampler the JVM crashed on 300³ calls). Callers pass native memory.
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
     /** {@code dnnl_status_t dnnl_sgemm(char transa, char transb, dnnl_dim_t M, dnnl_dim_t N, dnnl_dim_t K, float alpha, const float *A, dnnl_dim_t lda, const float *B, dnnl_dim_t ldb, float beta, float *C, dnnl_dim_t ldc)} */

@@ -66,6 +66,8 @@ public final class DnnlLibrary {
     public static SymbolLookup lookup() { return LOOKUP; }
 
     private static Loaded load() {
+        if ("off".equalsIgnoreCase(System.getProperty("panamax.dnnl", "").strip()))
+            return unavailable("-Dpanamax.dnnl=off");
         String explicit = System.getProperty("panamax.dnnl.library");
         String origin = "-Dpanamax.dnnl.library";
         if (explicit == null || explicit.isBlank()) {

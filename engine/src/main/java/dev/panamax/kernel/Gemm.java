@@ -3,7 +3,9 @@ package dev.panamax.kernel;
 import dev.panamax.dnnl.Dnnl;
 import dev.panamax.dnnl.DnnlLibrary;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * General matrix multiply for large batches, row-major like {@code cblas_sgemm(RowMajor, ...)}:
@@ -15,8 +17,10 @@ import java.lang.foreign.MemorySegment;
  * scalar loop when the scalar kernels are in use). The crossover default was measured with
  * {@code panamax bench kernels} on the 2-core Zen 4 machine this project targets (it prints both
  * sides for a ladder of sizes); {@code -Dpanamax.gemm.dnnlMinFlops} overrides it. Smaller oneDNN
- * calls run on one thread (see {@link #DNNL_PARALLEL_MIN_FLOPS}). Heap arrays go to
- * oneDNN in place (a critical downcall), with every size validated first.
+ * calls run on one thread (see {@link #DNNL_PARALLEL_MIN_FLOPS}). Every size is validated before
+ * oneDNN is called. oneDNN reads native memory only: heap arrays are copied to this thread's native
+ * staging buffers and the result copied back (a GEMM big enough for oneDNN does k multiply-adds per
+ * copied element); callers whose matrices are native already use the {@link MemorySegment} overload.
  */
 public final class Gemm {
     private Gemm() {}
@@ -78,15 +82,72 @@ public final class Gemm {
     private static void dnnl(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
                              float[] b, int ldb, float beta, float[] c, int ldc) {
         if (!dnnlAvailable()) throw new IllegalStateException("oneDNN is unavailable: " + DnnlLibrary.status().reason());
-        // oneDNN runs on OpenMP; the thread count is a per-calling-thread setting, so set it every call.
-        Dnnl.omp_set_num_threads((long) m * n * k >= DNNL_PARALLEL_MIN_FLOPS ? KernelProvider.pool().threads() : 1);
         if (k == 0) { // oneDNN would be handed empty A and B; the result is just beta · C
             scale(c, m, n, ldc, beta);
             return;
         }
-        int status = Dnnl.dnnl_sgemm((byte) (transA ? 'T' : 'N'), (byte) (transB ? 'T' : 'N'), m, n, k, alpha,
-                MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta, MemorySegment.ofArray(c), ldc);
+        long na = extent(transA ? k : m, transA ? m : k, lda), nb = extent(transB ? n : k, transB ? k : n, ldb), nc = extent(m, n, ldc);
+        MemorySegment stage = staging(na + nb + nc);
+        MemorySegment sa = stage.asSlice(0, 4 * na), sb = stage.asSlice(4 * na, 4 * nb), sc = stage.asSlice(4 * (na + nb), 4 * nc);
+        MemorySegment.copy(a, 0, sa, ValueLayout.JAVA_FLOAT, 0, (int) na);
+        MemorySegment.copy(b, 0, sb, ValueLayout.JAVA_FLOAT, 0, (int) nb);
+        MemorySegment.copy(c, 0, sc, ValueLayout.JAVA_FLOAT, 0, (int) nc); // with beta = 0 too: the padding between rows goes back as it came
+        call(transA, transB, m, n, k, alpha, sa, lda, sb, ldb, beta, sc, ldc);
+        MemorySegment.copy(sc, ValueLayout.JAVA_FLOAT, 0, c, 0, (int) nc);
+    }
+
+    /**
+     * {@code C = alpha · op(A) · op(B) + beta · C} through oneDNN on native memory, with no copies: as
+     * {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, float[], int, float, float[], int)}
+     * with A, B and C as native segments of floats (in the platform's byte order). Every size and
+     * segment is validated first.
+     *
+     * @throws IllegalStateException when oneDNN did not load
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
+                             MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
+        if (m < 0) throw new IllegalArgumentException("m must be >= 0, is " + m);
+        if (n < 0) throw new IllegalArgumentException("n must be >= 0, is " + n);
+        if (k < 0) throw new IllegalArgumentException("k must be >= 0, is " + k);
+        matrix("a", a, transA ? k : m, transA ? m : k, lda);
+        matrix("b", b, transB ? n : k, transB ? k : n, ldb);
+        matrix("c", c, m, n, ldc);
+        if (m == 0 || n == 0) return;
+        if (!dnnlAvailable()) throw new IllegalStateException("oneDNN is unavailable: " + DnnlLibrary.status().reason());
+        if (k == 0) { // oneDNN would be handed empty A and B; the result is just beta · C
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    long off = 4L * ((long) i * ldc + j);
+                    c.set(ValueLayout.JAVA_FLOAT, off, beta == 0f ? 0f : beta * c.get(ValueLayout.JAVA_FLOAT, off));
+                }
+            return;
+        }
+        call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void call(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
+                             MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
+        // oneDNN runs on OpenMP; the thread count is a per-calling-thread setting, so set it every call.
+        Dnnl.omp_set_num_threads((long) m * n * k >= DNNL_PARALLEL_MIN_FLOPS ? KernelProvider.pool().threads() : 1);
+        int status = Dnnl.dnnl_sgemm((byte) (transA ? 'T' : 'N'), (byte) (transB ? 'T' : 'N'), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         if (status != Dnnl.dnnl_success()) throw new IllegalStateException("dnnl_sgemm failed with status " + status);
+    }
+
+    /** Floats a rows × cols matrix with leading dimension ld spans. */
+    private static long extent(int rows, int cols, int ld) {
+        return rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
+    }
+
+    /** Per thread: native memory that heap matrices are copied through, grown on demand. */
+    private static final ThreadLocal<MemorySegment> STAGING = new ThreadLocal<>();
+
+    private static MemorySegment staging(long floats) {
+        MemorySegment s = STAGING.get();
+        if (s == null || s.byteSize() < 4 * floats) {
+            s = Arena.ofAuto().allocate(4 * Math.max(floats, 1), 64); // freed by the GC once replaced
+            STAGING.set(s);
+        }
+        return s;
     }
 
     /** The scalar twin: a plain triple loop with a float accumulator. */
@@ -116,6 +177,17 @@ public final class Gemm {
         matrix("a", a, transA ? k : m, transA ? m : k, lda);
         matrix("b", b, transB ? n : k, transB ? k : n, ldb);
         matrix("c", c, m, n, ldc);
+    }
+
+    private static void matrix(String name, MemorySegment x, int rows, int cols, int ld) {
+        if (x == null) throw new IllegalArgumentException(name + " must not be null");
+        if (!x.isNative()) throw new IllegalArgumentException(name + " must be native memory (oneDNN cannot read the Java heap)");
+        if (ld < Math.max(1, cols))
+            throw new IllegalArgumentException("ld" + name + " must be >= " + Math.max(1, cols) + ", is " + ld);
+        long need = extent(rows, cols, ld);
+        if (4 * need > x.byteSize())
+            throw new IllegalArgumentException(name + " holds " + x.byteSize() / 4 + " floats, a " + rows + " × " + cols
+                    + " matrix with ld" + name + "=" + ld + " needs " + need);
     }
 
     private static void matrix(String name, float[] x, int rows, int cols, int ld) {

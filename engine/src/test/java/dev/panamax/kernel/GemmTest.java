@@ -2,6 +2,9 @@ package dev.panamax.kernel;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -48,6 +51,53 @@ class GemmTest {
                             }
                     }
                 }
+    }
+
+    @Test
+    void nativeSegmentsGoToDnnlInPlaceAndMatchTheScalarTwin() {
+        Random rnd = new Random(22);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] s : new int[][] {{1, 1, 1}, {13, 47, 300}, {150, 600, 260}})
+                for (boolean ta : new boolean[] {false, true})
+                    for (boolean tb : new boolean[] {false, true})
+                        for (float beta : new float[] {0f, 0.25f}) {
+                            int m = s[0], n = s[1], k = s[2];
+                            int lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2, ldc = n + 3;
+                            float[] a = random(rnd, (ta ? k : m) * lda), b = random(rnd, (tb ? n : k) * ldb), c0 = random(rnd, m * ldc);
+                            float[] want = c0.clone();
+                            Gemm.sgemm(Gemm.Impl.SCALAR, ta, tb, m, n, k, 0.5f, a, lda, b, ldb, beta, want, ldc);
+                            MemorySegment c = arena.allocateFrom(ValueLayout.JAVA_FLOAT, c0);
+                            Gemm.sgemm(ta, tb, m, n, k, 0.5f, arena.allocateFrom(ValueLayout.JAVA_FLOAT, a), lda,
+                                    arena.allocateFrom(ValueLayout.JAVA_FLOAT, b), ldb, beta, c, ldc);
+                            float[] got = c.toArray(ValueLayout.JAVA_FLOAT);
+                            for (int i = 0; i < m; i++)
+                                for (int j = 0; j < ldc; j++) {
+                                    String where = "segments " + (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k + " beta " + beta + " at " + i + "," + j;
+                                    float tolerance = j >= n ? 0f : (float) (1e-5 * k * 10 + 1e-5);
+                                    assertEquals(want[i * ldc + j], got[i * ldc + j], tolerance, where);
+                                }
+                        }
+        }
+    }
+
+    @Test
+    void heapArraysThroughDnnlKeepThePaddingWithBetaZero() {
+        float[] c = {Float.NaN, 7f, 2f, 7f}; // 2 × 1 with ldc 2: the 7s are padding
+        Gemm.sgemm(Gemm.Impl.DNNL, false, false, 2, 1, 1, 1f, new float[] {1, 2}, 1, new float[] {3}, 1, 0f, c, 2);
+        assertArrayEquals(new float[] {3, 7, 6, 7}, c, 0f);
+    }
+
+    @Test
+    void segmentsMustBeNativeAndLargeEnough() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(4 * 6), b = arena.allocate(4 * 6), c = arena.allocate(4 * 4);
+            assertMessage("a must be native", () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, MemorySegment.ofArray(new float[6]), 3, b, 2, 0f, c, 2));
+            assertMessage("a ", () -> Gemm.sgemm(false, false, 3, 2, 3, 1f, a, 3, b, 2, 0f, c, 2));
+            assertMessage("b ", () -> Gemm.sgemm(false, true, 2, 3, 3, 1f, a, 3, b, 3, 0f, arena.allocate(4 * 6), 3));
+            assertMessage("ldc ", () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 1));
+            assertMessage("c ", () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, arena.allocate(4 * 3), 2));
+            assertMessage("k ", () -> Gemm.sgemm(false, false, 2, 2, -3, 1f, a, 3, b, 2, 0f, c, 2));
+        }
     }
 
     @Test

@@ -145,7 +145,7 @@ public class KernelBenchmarks {
         return s.out;
     }
 
-    /** Square GEMM through the Java kernel and oneDNN. */
+    /** Square GEMM through the Java kernel and oneDNN, on heap arrays as users call it (oneDNN's side includes the copies to and from native memory). */
     @State(Scope.Benchmark)
     public static class Square {
         @Param({"256", "1024"}) public int size;
