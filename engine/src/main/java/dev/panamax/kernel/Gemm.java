@@ -106,12 +106,10 @@ public final class Gemm {
      */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
                              MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
-        if (m < 0) throw new IllegalArgumentException("m must be >= 0, is " + m);
-        if (n < 0) throw new IllegalArgumentException("n must be >= 0, is " + n);
-        if (k < 0) throw new IllegalArgumentException("k must be >= 0, is " + k);
-        matrix("a", a, transA ? k : m, transA ? m : k, lda);
-        matrix("b", b, transB ? n : k, transB ? k : n, ldb);
-        matrix("c", c, m, n, ldc);
+        sizes(m, n, k);
+        fits("a", floats("a", a), transA ? k : m, transA ? m : k, lda);
+        fits("b", floats("b", b), transB ? n : k, transB ? k : n, ldb);
+        fits("c", floats("c", c), m, n, ldc);
         if (m == 0 || n == 0) return;
         if (!dnnlAvailable()) throw new IllegalStateException("oneDNN is unavailable: " + DnnlLibrary.status().reason());
         if (k == 0) { // oneDNN would be handed empty A and B; the result is just beta · C
@@ -171,32 +169,38 @@ public final class Gemm {
 
     /** Every size and array length, named, before anything touches memory (oneDNN would not check). */
     static void check(boolean transA, boolean transB, int m, int n, int k, float[] a, int lda, float[] b, int ldb, float[] c, int ldc) {
+        sizes(m, n, k);
+        fits("a", floats("a", a), transA ? k : m, transA ? m : k, lda);
+        fits("b", floats("b", b), transB ? n : k, transB ? k : n, ldb);
+        fits("c", floats("c", c), m, n, ldc);
+    }
+
+    private static void sizes(int m, int n, int k) {
         if (m < 0) throw new IllegalArgumentException("m must be >= 0, is " + m);
         if (n < 0) throw new IllegalArgumentException("n must be >= 0, is " + n);
         if (k < 0) throw new IllegalArgumentException("k must be >= 0, is " + k);
-        matrix("a", a, transA ? k : m, transA ? m : k, lda);
-        matrix("b", b, transB ? n : k, transB ? k : n, ldb);
-        matrix("c", c, m, n, ldc);
     }
 
-    private static void matrix(String name, MemorySegment x, int rows, int cols, int ld) {
+    /** The floats an array holds. */
+    private static long floats(String name, float[] x) {
+        if (x == null) throw new IllegalArgumentException(name + " must not be null");
+        return x.length;
+    }
+
+    /** The floats a segment holds; it must be native, as oneDNN reads it in place. */
+    private static long floats(String name, MemorySegment x) {
         if (x == null) throw new IllegalArgumentException(name + " must not be null");
         if (!x.isNative()) throw new IllegalArgumentException(name + " must be native memory (oneDNN cannot read the Java heap)");
+        return x.byteSize() / 4;
+    }
+
+    /** A rows × cols matrix with leading dimension ld must fit in the floats its array or segment holds. */
+    private static void fits(String name, long floats, int rows, int cols, int ld) {
         if (ld < Math.max(1, cols))
             throw new IllegalArgumentException("ld" + name + " must be >= " + Math.max(1, cols) + ", is " + ld);
         long need = extent(rows, cols, ld);
-        if (4 * need > x.byteSize())
-            throw new IllegalArgumentException(name + " holds " + x.byteSize() / 4 + " floats, a " + rows + " × " + cols
-                    + " matrix with ld" + name + "=" + ld + " needs " + need);
-    }
-
-    private static void matrix(String name, float[] x, int rows, int cols, int ld) {
-        if (x == null) throw new IllegalArgumentException(name + " must not be null");
-        if (ld < Math.max(1, cols))
-            throw new IllegalArgumentException("ld" + name + " must be >= " + Math.max(1, cols) + ", is " + ld);
-        long need = rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
-        if (need > x.length)
-            throw new IllegalArgumentException(name + " holds " + x.length + " floats, a " + rows + " × " + cols
+        if (need > floats)
+            throw new IllegalArgumentException(name + " holds " + floats + " floats, a " + rows + " × " + cols
                     + " matrix with ld" + name + "=" + ld + " needs " + need);
     }
 }
