@@ -13,7 +13,8 @@ import java.lang.foreign.ValueLayout;
  * with its leading dimension (the stride between rows as stored).
  *
  * <p>{@link Impl#AUTO} routes to oneDNN's {@code dnnl_sgemm} when it loaded and the product has at
- * least {@link #dnnlMinFlops()} multiply-adds, else to the Java tiled GEMM ({@link PanamaGemm}, or the
+ * least {@link #dnnlMinFlops()} multiply-adds, and at least 16 per element of A, B and C (which it
+ * gets copies of), else to the Java tiled GEMM ({@link PanamaGemm}, or the
  * scalar loop when the scalar kernels are in use). The crossover default was measured with
  * {@code panamax bench kernels} on the 2-core Zen 4 machine this project targets (it prints both
  * sides for a ladder of sizes); {@code -Dpanamax.gemm.dnnlMinFlops} overrides it. Smaller oneDNN
@@ -40,6 +41,13 @@ public final class Gemm {
 
     private static volatile boolean toldUnavailable;
 
+    /**
+     * Multiply-adds per element of A, B and C below which the Java kernel is used: a square GEMM of
+     * side n does n/3 of them per element, so this sends products thinner than about 48 rows (or
+     * columns, or depth) to Java.
+     */
+    private static final long DNNL_MIN_MACS_PER_COPY = 16;
+
     public static long dnnlMinFlops() { return DNNL_MIN_FLOPS; }
 
     /** Whether oneDNN loaded (see {@link DnnlLibrary#status()} for why not). */
@@ -57,7 +65,11 @@ public final class Gemm {
 
     /** The implementation {@link Impl#AUTO} picks for this size. */
     public static Impl choose(int m, int n, int k) {
-        boolean big = (long) m * n * k >= DNNL_MIN_FLOPS;
+        // oneDNN gets copies of heap arrays, so it must also do enough arithmetic per copied element:
+        // a GEMV (m = 1) does one multiply-add per weight, and copying the weights cost more than the
+        // product (an MLP at batch 1: 14,500 samples/s in place, 2,600 with copies).
+        long macs = (long) m * n * k, copied = (long) m * k + (long) k * n + (long) m * n;
+        boolean big = macs >= DNNL_MIN_FLOPS && macs >= DNNL_MIN_MACS_PER_COPY * copied;
         if (big && dnnlAvailable()) return Impl.DNNL;
         if (big && !toldUnavailable) {
             toldUnavailable = true;

@@ -20,6 +20,24 @@ final class PanamaGemm {
     private static final int MR = 6, NR = 2, NB = NR * L;
     private static final int KC = 256, MC = 12 * MR, NC = 32 * NB;
 
+    /**
+     * C[r] += alpha · Σ_p A[r][p] · B[p] for m ≤ 2 rows: B streamed once, row by row, as axpys over
+     * column ranges that the threads share out.
+     */
+    private static void rowsByAxpy(boolean transA, int m, int n, int k, float alpha, float[] a, int lda,
+                                   float[] b, int ldb, float[] c, int ldc, WorkerPool pool) {
+        Kernels kernels = KernelProvider.kernels();
+        int chunks = (long) n * k * m < (1 << 16) ? 1 : Math.max(1, Math.min(pool.threads() * 2, n / 256));
+        pool.parallelFor(chunks, chunk -> {
+            int j0 = chunk * n / chunks, j1 = (chunk + 1) * n / chunks;
+            for (int r = 0; r < m; r++)
+                for (int p = 0; p < k; p++) {
+                    float s = alpha * (transA ? a[p * lda + r] : a[r * lda + p]);
+                    kernels.axpy(s, b, p * ldb + j0, c, r * ldc + j0, j1 - j0); // no skipping zeros: 0 · NaN is NaN, as in the scalar twin
+                }
+        });
+    }
+
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NB]);
 
@@ -27,6 +45,10 @@ final class PanamaGemm {
                       float[] b, int ldb, float beta, float[] c, int ldc, WorkerPool pool) {
         Gemm.scale(c, m, n, ldc, beta);
         if (k == 0 || alpha == 0f) return;
+        if (m <= 2 && !transB) { // a GEMV or two: packing would cost more than it saves
+            rowsByAxpy(transA, m, n, k, alpha, a, lda, b, ldb, c, ldc, pool);
+            return;
+        }
         float[] bp = new float[KC * ((Math.min(n, NC) + NB - 1) / NB) * NB];
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);

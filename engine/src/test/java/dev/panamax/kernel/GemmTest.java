@@ -101,6 +101,16 @@ class GemmTest {
     }
 
     @Test
+    void autoLeavesThinProductsToJavaSinceOneDnnGetsCopies() {
+        assertTrue(Gemm.dnnlAvailable());
+        assertEquals(Gemm.Impl.JAVA, Gemm.choose(8, 8, 8), "too small");
+        assertEquals(Gemm.Impl.JAVA, Gemm.choose(1, 600, 600), "a GEMV: one multiply-add per copied weight");
+        assertEquals(Gemm.Impl.JAVA, Gemm.choose(4096, 10, 256), "10 outputs: under 16 multiply-adds per copied element");
+        assertEquals(Gemm.Impl.DNNL, Gemm.choose(256, 256, 256));
+        assertEquals(Gemm.Impl.DNNL, Gemm.choose(256, 256, 2304), "a KAN dense tile");
+    }
+
+    @Test
     void betaZeroClearsAndKZeroScales() {
         for (Gemm.Impl impl : Gemm.Impl.values()) {
             float[] c = {Float.NaN, 2f, 3f, 4f};
