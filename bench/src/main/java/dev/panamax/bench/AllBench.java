@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "all", mixinStandardHelpOptions = true,
         description = {"Run the kernels, generate, mtp and kan benches and write DIR/report.md with tables and PNG charts,"
-                + " each bench's JSON beside it (DIR/<bench>.json). At full size it took 2.3 minutes on an idle 2-core machine (longer when the machine is shared).",
+                + " each bench's JSON beside it (DIR/<bench>.json). At full size it took 2.5 minutes on an idle 2-core machine (longer when the machine is shared).",
                 "The shrinking options (or --quick) make a smoke run of a minute or less."})
 public final class AllBench implements Callable<Integer> {
     /** The benches, in run order. */
