@@ -148,7 +148,11 @@ public final class Gemm {
         return rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
     }
 
-    /** Per thread: native memory that heap matrices are copied through, grown on demand. */
+    /**
+     * Per thread: native memory that heap matrices are copied through, grown on demand. It stays as
+     * large as the largest product the thread handed oneDNN (A, B and C together: 48 MiB for 2048³)
+     * until the thread ends; callers with matrices that large keep them native instead.
+     */
     private static final ThreadLocal<MemorySegment> STAGING = new ThreadLocal<>();
 
     private static MemorySegment staging(long floats) {
