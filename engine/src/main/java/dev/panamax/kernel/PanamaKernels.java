@@ -197,45 +197,31 @@ final class PanamaKernels implements Kernels {
         boolean bf16 = dtype == DType.BF16 && !widen;
         long rowBytes = (long) in * dtype.bytes();
         int o = o0;
-        if (rows == 1 && (dtype == DType.F32 || bf16)) {
-            // The GEMV: eight weight rows at a time (see f32Tile8x1), taken as eight long streams.
-            // Tile t reads rows o + t + j·s (j = 0..7, s = an eighth of the range), so each of its rows
-            // follows in memory the row the tile before read at the same place: the prefetchers see
-            // eight sequential streams the length of the range, not eight short ones restarted every
-            // tile (with 768-float rows the consecutive-row tiles streamed bf16 at half the f32 rate).
+        if ((rows == 1 || rows == 2) && (dtype == DType.F32 || bf16)) {
+            // The GEMV, and two rows (a 1-head MTP verify, the draft heads' keys): eight weight rows at a
+            // time (see f32Tile8x1, f32Tile8x2), taken as eight long streams. Tile t reads rows
+            // o + t + j·s (j = 0..7, s = an eighth of the range), so each of its rows follows in memory
+            // the row the tile before read at the same place: the prefetchers see eight sequential
+            // streams the length of the range, not eight short ones restarted every tile (with
+            // 768-float rows the consecutive-row tiles streamed bf16 at half the f32 rate).
             // The tiles of a batch only accumulate; their sums are finished after the batch (see GEMV_BATCH).
-            int s = (o1 - o) / 8;
-            long stride = s * rowBytes;
-            for (int t0 = 0; t0 < s; t0 += GEMV_BATCH) {
-                int t1 = Math.min(s, t0 + GEMV_BATCH);
-                for (int t = t0; t < t1; t++) {
-                    int ot = o + t;
-                    if (bf16) bf16Tile8x1(seg, ot * rowBytes, stride, x, in, acc, 8 * L * (t - t0));
-                    else f32Tile8x1(seg, ot * rowBytes, stride, x, in, acc, 8 * L * (t - t0));
-                }
-                for (int t = t0; t < t1; t++) {
-                    int ot = o + t;
-                    finishTile8x1(acc, 8 * L * (t - t0), seg, ot * rowBytes, stride, bf16, x, in, out, ot, s);
-                }
-            }
-            o += 8 * s;
-        }
-        if (rows == 2 && (dtype == DType.F32 || bf16)) {
-            // Two rows (a 1-head MTP verify, the draft heads' keys): eight weight rows at a time too, see
-            // f32Tile8x2, as eight long streams like the GEMV's.
-            int s = (o1 - o) / 8, batch = GEMV_BATCH / 2; // a tile parks twice the GEMV tile's accumulators
+            int s = (o1 - o) / 8, parked = 8 * rows * L, batch = GEMV_BATCH / rows; // a 2-row tile parks twice as much
             long stride = s * rowBytes;
             for (int t0 = 0; t0 < s; t0 += batch) {
                 int t1 = Math.min(s, t0 + batch);
                 for (int t = t0; t < t1; t++) {
-                    int ot = o + t;
-                    if (bf16) bf16Tile8x2(seg, ot * rowBytes, stride, x, in, acc, 16 * L * (t - t0));
-                    else f32Tile8x2(seg, ot * rowBytes, stride, x, in, acc, 16 * L * (t - t0));
+                    long b = (o + t) * rowBytes;
+                    int a = parked * (t - t0);
+                    if (rows == 1) {
+                        if (bf16) bf16Tile8x1(seg, b, stride, x, in, acc, a);
+                        else f32Tile8x1(seg, b, stride, x, in, acc, a);
+                    } else {
+                        if (bf16) bf16Tile8x2(seg, b, stride, x, in, acc, a);
+                        else f32Tile8x2(seg, b, stride, x, in, acc, a);
+                    }
                 }
-                for (int t = t0; t < t1; t++) {
-                    int ot = o + t;
-                    finishTile8x2(acc, 16 * L * (t - t0), seg, ot * rowBytes, stride, bf16, x, in, out, outDim, ot, s);
-                }
+                for (int t = t0; t < t1; t++)
+                    finishTile8(acc, parked * (t - t0), rows, seg, (o + t) * rowBytes, stride, bf16, x, in, out, outDim, o + t, s);
             }
             o += 8 * s;
         }
@@ -890,10 +876,11 @@ final class PanamaKernels implements Kernels {
 
     /**
      * Eight f32 weight rows (from byte offset b0, stride bytes apart) times the one activation row: the
-     * GEMV. The eight accumulators are parked at acc[accBase ..] and summed later by {@link #finishTile8x1}. Each weight vector is used once, and where the JIT
-     * folds such a load into its FMA (as it does in {@link #f32Tile4x1}) the weights streamed at about
-     * half the read probe's rate on Zen 4. Here each step loads two vectors of all eight rows first, then does the sixteen FMAs:
-     * the loads stay separate instructions and the stream keeps up with the probe (which reads eight
+     * GEMV. The eight accumulators are parked at acc[accBase ..] and summed later by
+     * {@link #finishTile8}. Each weight vector is used once, and where the JIT folds such a load into
+     * its FMA (as it does in {@link #f32Tile4x1}) the weights streamed at about half the read probe's
+     * rate on Zen 4. Here each step loads two vectors of all eight rows first, then does the sixteen
+     * FMAs: the loads stay separate instructions and the stream keeps up with the probe (which reads eight
      * rows side by side too). Every output element is still one accumulator walked over the input in
      * order, finished by the tree of {@link #finishRows}: the same bits as the 4-row tiles give it.
      */
@@ -937,7 +924,7 @@ final class PanamaKernels implements Kernels {
             a6 = FloatVector.fromMemorySegment(F, w, p + 6 * r, LE).fma(v, a6);
             a7 = FloatVector.fromMemorySegment(F, w, p + 7 * r, LE).fma(v, a7);
         }
-        // parked for finishTile8x1; stored here, not passed on: a vector argument of a call the JIT does not inline is boxed
+        // parked for finishTile8; stored here, not passed on: a vector argument of a call the JIT does not inline is boxed
         a0.intoArray(acc, accBase); a1.intoArray(acc, accBase + L); a2.intoArray(acc, accBase + 2 * L); a3.intoArray(acc, accBase + 3 * L);
         a4.intoArray(acc, accBase + 4 * L); a5.intoArray(acc, accBase + 5 * L); a6.intoArray(acc, accBase + 6 * L); a7.intoArray(acc, accBase + 7 * L);
     }
@@ -963,7 +950,7 @@ final class PanamaKernels implements Kernels {
             a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
             a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
         }
-        // parked for finishTile8x2 in the order finishRows reads them: weight rows 0..3 for activation
+        // parked for finishTile8 in the order finishRows reads them: weight rows 0..3 for activation
         // rows 0 and 1, then weight rows 4..7
         a00.intoArray(acc, accBase); a01.intoArray(acc, accBase + L); a02.intoArray(acc, accBase + 2 * L); a03.intoArray(acc, accBase + 3 * L);
         a10.intoArray(acc, accBase + 4 * L); a11.intoArray(acc, accBase + 5 * L); a12.intoArray(acc, accBase + 6 * L); a13.intoArray(acc, accBase + 7 * L);
@@ -993,37 +980,28 @@ final class PanamaKernels implements Kernels {
             a6 = bf16(w, p + 6 * r).fma(v, a6);
             a7 = bf16(w, p + 7 * r).fma(v, a7);
         }
-        // parked for finishTile8x1; stored here, not passed on: a vector argument of a call the JIT does not inline is boxed
+        // parked for finishTile8; stored here, not passed on: a vector argument of a call the JIT does not inline is boxed
         a0.intoArray(acc, accBase); a1.intoArray(acc, accBase + L); a2.intoArray(acc, accBase + 2 * L); a3.intoArray(acc, accBase + 3 * L);
         a4.intoArray(acc, accBase + 4 * L); a5.intoArray(acc, accBase + 5 * L); a6.intoArray(acc, accBase + 6 * L); a7.intoArray(acc, accBase + 7 * L);
     }
 
     /**
-     * Finishes a GEMV tile parked at acc[accBase ..] by {@link #f32Tile8x1} or {@link #bf16Tile8x1}: its
-     * eight weight rows from byte offset b0, stride bytes apart, land at out[o + j·os], j = 0..7.
+     * Finishes an 8-row tile of {@code n} activation rows (1 or 2) parked at acc[accBase ..] by
+     * {@link #f32Tile8x1}, {@link #bf16Tile8x1}, {@link #f32Tile8x2} or {@link #bf16Tile8x2}: its eight
+     * weight rows from byte offset b0, stride bytes apart, land at out[row · outDim + o + j·os], j = 0..7.
      */
-    private static void finishTile8x1(float[] acc, int accBase, MemorySegment w, long b0, long stride, boolean bf16,
-                                      float[] x, int in, float[] out, int o, int os) {
+    private static void finishTile8(float[] acc, int accBase, int n, MemorySegment w, long b0, long stride, boolean bf16,
+                                    float[] x, int in, float[] out, int outDim, int o, int os) {
         long r = stride;
         int upper = F.loopBound(in);
-        finishRowsAt(acc, accBase, 1, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, bf16, x, 0, in, upper, out, 0, o, o + os, o + 2 * os, o + 3 * os);
-        finishRowsAt(acc, accBase + 4 * L, 1, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, bf16, x, 0, in, upper, out, 0,
-                o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
-    }
-
-    /** Finishes a tile of {@link #f32Tile8x2} or {@link #bf16Tile8x2} parked at acc[accBase ..]: outputs o + j·os of both rows. */
-    private static void finishTile8x2(float[] acc, int accBase, MemorySegment w, long b0, long stride, boolean bf16,
-                                      float[] x, int in, float[] out, int outDim, int o, int os) {
-        long r = stride;
-        int upper = F.loopBound(in);
-        finishRowsAt(acc, accBase, 2, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, bf16, x, 0, in, upper, out, outDim, o, o + os, o + 2 * os, o + 3 * os);
-        finishRowsAt(acc, accBase + 8 * L, 2, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, bf16, x, 0, in, upper, out, outDim,
+        finishRowsAt(acc, accBase, n, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, bf16, x, 0, in, upper, out, outDim, o, o + os, o + 2 * os, o + 3 * os);
+        finishRowsAt(acc, accBase + 4 * n * L, n, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, bf16, x, 0, in, upper, out, outDim,
                 o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
     }
 
     /**
      * Eight f32 weight rows (from byte offset b0, stride bytes apart) times activation rows 0 and 1:
-     * 16 accumulators, parked for {@link #finishTile8x2}. Two rows through 4×2 tiles took 1.2-1.9× the
+     * 16 accumulators, parked for {@link #finishTile8}. Two rows through 4×2 tiles took 1.2-1.9× the
      * time of one row through {@link #f32Tile8x1}, through this tile 0.84-0.99× (interleaved scratch
      * runs on a busy machine, load 10-12). Same bits per output element as the 4-row tiles.
      */
@@ -1050,7 +1028,7 @@ final class PanamaKernels implements Kernels {
             a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
         }
         // finishRows takes two rows of four accumulators each: weight rows 0-3 first, then 4-7.
-        // parked for finishTile8x2 in the order finishRows reads them: weight rows 0..3 for activation
+        // parked for finishTile8 in the order finishRows reads them: weight rows 0..3 for activation
         // rows 0 and 1, then weight rows 4..7
         a00.intoArray(acc, accBase); a01.intoArray(acc, accBase + L); a02.intoArray(acc, accBase + 2 * L); a03.intoArray(acc, accBase + 3 * L);
         a10.intoArray(acc, accBase + 4 * L); a11.intoArray(acc, accBase + 5 * L); a12.intoArray(acc, accBase + 6 * L); a13.intoArray(acc, accBase + 7 * L);
