@@ -35,13 +35,10 @@ public final class ScalarSplineKernels implements SplineKernels {
         int slow = 0;
         for (int t = 0; t < n; t++) {
             float xt = x[t];
-            int q = Math.min(Math.max((int) ((xt - x0) * invStep) - firstSpan, 0), intervals - 1);
-            if (!(knots[q] <= xt && xt < knots[q + 1])) { outliers[slow++] = t; continue; }
-            float u = (xt - knots[q]) * invStep, v = 1f - u, u2 = u * u, u3 = u2 * u;
-            float c0 = v * v * v * (1f / 6);
-            float c1 = (3 * u3 - 6 * u2 + 4) * (1f / 6);
-            float c2 = (-3 * u3 + 3 * u2 + 3 * u + 1) * (1f / 6);
-            float c3 = u3 * (1f / 6);
+            int q = span(xt, knots, intervals, x0, invStep, firstSpan);
+            if (q < 0) { outliers[slow++] = t; continue; }
+            float u = (xt - knots[q]) * invStep;
+            float c0 = basis(0, u), c1 = basis(1, u), c2 = basis(2, u), c3 = basis(3, u);
             for (int o = 0; o < nOut; o++) {
                 int r = tableOff + 4 * o * intervals + q;
                 float acc = Math.fma(base[t], wBase[wBaseOff + o], y[o * ys + t]);
@@ -60,16 +57,33 @@ public final class ScalarSplineKernels implements SplineKernels {
         int slow = 0;
         for (int t = 0; t < n; t++) {
             float xt = x[t];
-            int q = Math.min(Math.max((int) ((xt - x0) * invStep) - firstSpan, 0), intervals - 1);
-            if (!(knots[q] <= xt && xt < knots[q + 1])) { outliers[slow++] = t; continue; }
-            float u = (xt - knots[q]) * invStep, v = 1f - u, u2 = u * u, u3 = u2 * u;
+            int q = span(xt, knots, intervals, x0, invStep, firstSpan);
+            if (q < 0) { outliers[slow++] = t; continue; }
+            float u = (xt - knots[q]) * invStep;
             span[t] = q;
-            c[t] = v * v * v * (1f / 6);
-            c[cs + t] = (3 * u3 - 6 * u2 + 4) * (1f / 6);
-            c[2 * cs + t] = (-3 * u3 + 3 * u2 + 3 * u + 1) * (1f / 6);
-            c[3 * cs + t] = u3 * (1f / 6);
+            for (int j = 0; j < 4; j++) c[j * cs + t] = basis(j, u);
         }
         return slow;
+    }
+
+    /**
+     * The interval of a uniform grid that holds xt, found by arithmetic and checked against the knots;
+     * -1 when the check fails (xt outside the interior, or rounding put it one interval off).
+     */
+    private static int span(float xt, float[] knots, int intervals, float x0, float invStep, int firstSpan) {
+        int q = Math.min(Math.max((int) ((xt - x0) * invStep) - firstSpan, 0), intervals - 1);
+        return knots[q] <= xt && xt < knots[q + 1] ? q : -1;
+    }
+
+    /** Uniform cubic B-spline basis j (0..3) at u in [0, 1) of its interval, in the vector kernels' closed form. */
+    private static float basis(int j, float u) {
+        float v = 1f - u, u2 = u * u, u3 = u2 * u;
+        return switch (j) {
+            case 0 -> v * v * v * (1f / 6);
+            case 1 -> (3 * u3 - 6 * u2 + 4) * (1f / 6);
+            case 2 -> (-3 * u3 + 3 * u2 + 3 * u + 1) * (1f / 6);
+            default -> u3 * (1f / 6);
+        };
     }
 
     @Override
