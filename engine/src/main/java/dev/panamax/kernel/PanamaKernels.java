@@ -23,7 +23,8 @@ import java.util.Arrays;
  *
  * <p><b>Determinism.</b> Every output element is computed by one fixed sequence of operations,
  * whatever the number of rows, the tile it falls in or the thread that runs it: a single vector
- * accumulator walked over the input in order, its lanes summed by one fixed tree of lane-wise adds
+ * accumulator walked over the input in order (for bf16 weights in pair order, see {@link #pairOrder}),
+ * its lanes summed by one fixed tree of lane-wise adds
  * ({@link #finishRows}), then the scalar tail with {@code Math.fma}. Lane-wise vector operations and {@code Math.fma} are exact IEEE operations,
  * so the interpreter, C1 and C2 agree bit for bit. {@code reduceLanes} and the vector {@code EXP}
  * are avoided on purpose: their order and accuracy differ between the JIT intrinsic and the Java
@@ -81,7 +82,7 @@ final class PanamaKernels implements Kernels {
         int outDim = (int) w.dim(0), in = (int) w.dim(1);
         if (in > 0 && rows > 0 && ((long) rows * outDim * in < PARALLEL_MIN_WEIGHTS || !pool.canShare(w.data()))) {
             // no arrays, lambda or pool: small matrices are called many times per token
-            matmulRange(x, rows, w, outDim, in, out, 0, outDim);
+            matmulRange(inOrder(x, rows, w, 0), rows, w, outDim, in, out, 0, outDim);
             return;
         }
         matmulAll(new float[][] {x}, new int[] {rows}, new Tensor[] {w}, new float[][] {out});
@@ -136,9 +137,14 @@ final class PanamaKernels implements Kernels {
         // small model's one-row pass makes several such calls per block.
         if (work < PARALLEL_MIN_WEIGHTS || !shared) {
             for (int m = 0; m < n; m++)
-                if (rows[m] > 0 && ws[m].dim(1) > 0) matmulRange(xs[m], rows[m], ws[m], (int) ws[m].dim(0), (int) ws[m].dim(1), outs[m], 0, (int) ws[m].dim(0));
+                if (rows[m] > 0 && ws[m].dim(1) > 0)
+                    matmulRange(inOrder(xs[m], rows[m], ws[m], 0), rows[m], ws[m], (int) ws[m].dim(0), (int) ws[m].dim(1), outs[m], 0, (int) ws[m].dim(0));
             return;
         }
+        float[][] ordered = new float[n][]; // each input as its weights' tiles read it, each in a slot of its own
+        for (int m = 0; m < n; m++)
+            ordered[m] = m > 0 && xs[m] == xs[m - 1] && rows[m] == rows[m - 1] && ws[m].dtype() == ws[m - 1].dtype()
+                    && ws[m].dim(1) == ws[m - 1].dim(1) ? ordered[m - 1] : inOrder(xs[m], rows[m], ws[m], m);
         int[] first = new int[n + 1]; // matrix m's units are [first[m], first[m + 1]) of the whole (none for an empty one)
         for (int m = 0; m < n; m++)
             first[m + 1] = first[m] + (rows[m] == 0 || ws[m].dim(1) == 0 ? 0 : (int) ((ws[m].dim(0) + UNIT - 1) / UNIT));
@@ -152,10 +158,27 @@ final class PanamaKernels implements Kernels {
             for (; t < end; m++) { // the chunk's part of each matrix it overlaps (none of an empty one)
                 int upTo = Math.min(end, first[m + 1]), outDim = (int) ws[m].dim(0);
                 if (upTo > t)
-                    matmulRange(xs[m], rows[m], ws[m], outDim, (int) ws[m].dim(1), outs[m], (t - first[m]) * UNIT, Math.min(outDim, (upTo - first[m]) * UNIT));
+                    matmulRange(ordered[m], rows[m], ws[m], outDim, (int) ws[m].dim(1), outs[m], (t - first[m]) * UNIT, Math.min(outDim, (upTo - first[m]) * UNIT));
                 t = Math.max(t, upTo);
             }
         });
+    }
+
+    /** Per thread: the inputs of its calls with bf16 weights, in pair order, one slot per matrix of a call. */
+    private static final ThreadLocal<float[][]> PAIRED = ThreadLocal.withInitial(() -> new float[4][]);
+
+    /**
+     * x as the tiles of w read it: itself, or for bf16 weights a copy in pair order ({@link #pairOrder})
+     * in this thread's slot (which stays valid until the thread's next call).
+     */
+    private static float[] inOrder(float[] x, int rows, Tensor w, int slot) {
+        if (w.dtype() != DType.BF16) return x;
+        int in = (int) w.dim(1), n = rows * in;
+        float[][] slots = PAIRED.get();
+        if (slot >= slots.length) PAIRED.set(slots = Arrays.copyOf(slots, Math.max(slot + 1, 2 * slots.length)));
+        if (slots[slot] == null || slots[slot].length < n) slots[slot] = new float[Math.max(n, 1024)];
+        pairOrder(x, rows, in, slots[slot]);
+        return slots[slot];
     }
 
     /**
@@ -257,16 +280,18 @@ final class PanamaKernels implements Kernels {
             b3 = 12L * in;
         }
         int r = 0;
+        // the vector loops stop where the bf16 tiles' do for widened bf16 rows, so the tail adds the same elements
+        int upper = dtype == DType.BF16 ? pairBound(in) : F.loopBound(in);
         if (bf16) {
             for (; r + 4 <= rows; r += 4) bf16Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
             if (r + 3 == rows) { bf16Tile4x3(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc); r += 3; } // one pass over the weights, not two
             for (; r + 2 <= rows; r += 2) bf16Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
             for (; r < rows; r++) bf16Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
         } else {
-            for (; r + 4 <= rows; r += 4) f32Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
-            if (r + 3 == rows) { f32Tile4x3(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc); r += 3; } // one pass over the weights, not two
-            for (; r + 2 <= rows; r += 2) f32Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
-            for (; r < rows; r++) f32Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, out, outDim, acc);
+            for (; r + 4 <= rows; r += 4) f32Tile4x4(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, upper, out, outDim, acc);
+            if (r + 3 == rows) { f32Tile4x3(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, upper, out, outDim, acc); r += 3; } // one pass over the weights, not two
+            for (; r + 2 <= rows; r += 2) f32Tile4x2(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, upper, out, outDim, acc);
+            for (; r < rows; r++) f32Tile4x1(w, b0, b1, b2, b3, r0, r1, r2, r3, x, r, in, upper, out, outDim, acc);
         }
     }
 
@@ -286,10 +311,22 @@ final class PanamaKernels implements Kernels {
      */
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[Math.max(4 * TILE, 8 * GEMV_BATCH) * L]);
 
-    /** Row of n f16 or bf16 weights at byteOff, widened exactly into f32 at dstOff (bytes) of dst. */
+    /**
+     * Row of n f16 or bf16 weights at byteOff, widened exactly into f32 at dstOff (bytes) of dst; bf16
+     * rows in pair order, so that the f32 tiles, walking them with activations in pair order, add
+     * the products in the order the bf16 tiles do.
+     */
     private static void widen(DType dtype, MemorySegment seg, long byteOff, MemorySegment dst, long dstOff, int n) {
         boolean f16 = dtype == DType.F16;
         int i = 0;
+        if (!f16) {
+            IntVector high = high();
+            for (int pairs = pairBound(n); i < pairs; i += 2 * L) {
+                IntVector q = bf16Pairs(seg, byteOff + 2L * i);
+                even(q).intoMemorySegment(dst, dstOff + 4L * i, LE);
+                odd(q, high).intoMemorySegment(dst, dstOff + 4L * (i + L), LE);
+            }
+        }
         for (int upper = F.loopBound(n); i < upper; i += L)
             (f16 ? f16(seg, byteOff + 2L * i) : bf16(seg, byteOff + 2L * i)).intoMemorySegment(dst, dstOff + 4L * i, LE);
         for (; i < n; i++) {
@@ -314,6 +351,51 @@ final class PanamaKernels implements Kernels {
     private static FloatVector bf16(MemorySegment w, long byteOff) {
         return ((IntVector) ShortVector.fromMemorySegment(S, w, byteOff, LE).convertShape(VectorOperators.S2I, I, 0))
                 .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    // ---------------------------------------------------------------- bf16 in pair order
+    //
+    // Widening bf16 lane by lane (bf16 above) costs a shuffle per L weights: on rows in the L2 the
+    // 8-row GEMV tile converted 16 bf16 a nanosecond that way, and 40 with the pairs below (scratch
+    // harness, one thread), which leaves the cores free to keep more reads in flight. So bf16 rows are read 2L weights at a time as L ints: each int
+    // holds a pair, the even weight in its low half and the odd one in its high half, and a shift or
+    // a mask turns the int vector into the even or the odd weights as floats, in place. The
+    // activations are put in the same order once per call (pairOrder): within each block of 2L, the
+    // even elements, then the odd ones. A dot product then adds, lane by lane, its even product and
+    // its odd product block by block, and the rest of the row (under 2L) goes to the scalar tail.
+    // Every bf16 path (the tiles here, and the rows widened for many activation rows, whose f32
+    // tiles stop where these do) uses this one order, so a row's bits still do not depend on the path.
+
+    /** The part of a row of n that is read in pairs of L-blocks. */
+    static int pairBound(int n) { return n - n % (2 * L); }
+
+    /** 2L bf16 weights from byteOff, as L ints each holding an (even, odd) pair. */
+    private static IntVector bf16Pairs(MemorySegment w, long byteOff) { return IntVector.fromMemorySegment(I, w, byteOff, LE); }
+
+    /** The even weights of the pairs, as floats (the low halves moved up). */
+    private static FloatVector even(IntVector pairs) { return pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); }
+
+    /** The odd weights of the pairs, as floats: the high halves, the low ones cleared by {@code high} ({@link #high()}). */
+    private static FloatVector odd(IntVector pairs, IntVector high) { return pairs.and(high).reinterpretAsFloats(); }
+
+    /** The mask of the odd weights' halves; the tiles take it into a local before their loops. */
+    private static IntVector high() { return IntVector.broadcast(I, 0xFFFF0000); }
+
+    /**
+     * Rows of n activations (rows × n from x[0]) in pair order into dst: in each block of 2L, its
+     * even elements, then its odd ones; the elements after the last whole block stay in place.
+     */
+    static void pairOrder(float[] x, int rows, int n, float[] dst) {
+        int pairs = pairBound(n);
+        for (int r = 0; r < rows; r++) {
+            int base = r * n;
+            for (int b = base; b < base + pairs; b += 2 * L)
+                for (int j = 0; j < L; j++) {
+                    dst[b + j] = x[b + 2 * j];
+                    dst[b + L + j] = x[b + 2 * j + 1];
+                }
+            System.arraycopy(x, base + pairs, dst, base + pairs, n - pairs);
+        }
     }
 
     /**
@@ -938,15 +1020,43 @@ final class PanamaKernels implements Kernels {
         long r = stride;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
-        int upper = F.loopBound(in);
-        for (int i = 0; i < upper; i += L) {
+        int pairs = pairBound(in);
+        IntVector high = high(); // even(), odd() and bf16Pairs() are spelled out: see bf16Tile8x1
+        for (int i = 0; i < pairs; i += 2 * L) {
             long p = b0 + 2L * i;
-            FloatVector w0 = bf16(w, p), w1 = bf16(w, p + r), w2 = bf16(w, p + 2 * r), w3 = bf16(w, p + 3 * r);
-            FloatVector w4 = bf16(w, p + 4 * r), w5 = bf16(w, p + 5 * r), w6 = bf16(w, p + 6 * r), w7 = bf16(w, p + 7 * r);
-            FloatVector v0 = FloatVector.fromArray(F, x, i);
+            IntVector q0 = IntVector.fromMemorySegment(I, w, p, LE);
+            IntVector q1 = IntVector.fromMemorySegment(I, w, p + r, LE);
+            IntVector q2 = IntVector.fromMemorySegment(I, w, p + 2 * r, LE);
+            IntVector q3 = IntVector.fromMemorySegment(I, w, p + 3 * r, LE);
+            IntVector q4 = IntVector.fromMemorySegment(I, w, p + 4 * r, LE);
+            IntVector q5 = IntVector.fromMemorySegment(I, w, p + 5 * r, LE);
+            IntVector q6 = IntVector.fromMemorySegment(I, w, p + 6 * r, LE);
+            IntVector q7 = IntVector.fromMemorySegment(I, w, p + 7 * r, LE);
+            FloatVector v0 = FloatVector.fromArray(F, x, i), v1 = FloatVector.fromArray(F, x, in + i);
+            FloatVector w0 = q0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = q1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = q2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = q3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w4 = q4.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w5 = q5.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w6 = q6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w7 = q7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
             a04 = w4.fma(v0, a04); a05 = w5.fma(v0, a05); a06 = w6.fma(v0, a06); a07 = w7.fma(v0, a07);
-            FloatVector v1 = FloatVector.fromArray(F, x, in + i);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+            a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
+            v0 = FloatVector.fromArray(F, x, i + L);
+            v1 = FloatVector.fromArray(F, x, in + i + L);
+            w0 = q0.and(high).reinterpretAsFloats();
+            w1 = q1.and(high).reinterpretAsFloats();
+            w2 = q2.and(high).reinterpretAsFloats();
+            w3 = q3.and(high).reinterpretAsFloats();
+            w4 = q4.and(high).reinterpretAsFloats();
+            w5 = q5.and(high).reinterpretAsFloats();
+            w6 = q6.and(high).reinterpretAsFloats();
+            w7 = q7.and(high).reinterpretAsFloats();
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            a04 = w4.fma(v0, a04); a05 = w5.fma(v0, a05); a06 = w6.fma(v0, a06); a07 = w7.fma(v0, a07);
             a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
             a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
         }
@@ -962,23 +1072,43 @@ final class PanamaKernels implements Kernels {
      * Eight bf16 weight rows (from byte offset b0, stride bytes apart) times the one activation row: the
      * bf16 GEMV, parked like {@link #f32Tile8x1}'s. Eight rows side by side stream faster than four
      * here too (f32 8-row GEMV time over this one: 1.96-2.21 in interleaved scratch runs, against
-     * 1.33-1.55 for the 4-row tile). Same bits per output element as the 4-row tiles.
+     * 1.33-1.55 for the 4-row tile). Same bits per output element as the 4-row tiles: the same pair order.
      */
     private static void bf16Tile8x1(MemorySegment w, long b0, long stride, float[] x, int in, float[] acc, int accBase) {
         long r = stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        int upper = F.loopBound(in);
-        for (int i = 0; i < upper; i += L) {
+        int pairs = pairBound(in);
+        // The helpers even(), odd() and bf16Pairs() are spelled out in the tiles: with a call more
+        // per row this tile grew past what the JIT inlines into one method (NodeCountInliningCutoff),
+        // its last rows' vectors were boxed, and it ran eight times slower.
+        IntVector high = high();
+        for (int i = 0; i < pairs; i += 2 * L) {
             long p = b0 + 2L * i;
-            FloatVector v = FloatVector.fromArray(F, x, i);
-            a0 = bf16(w, p).fma(v, a0);
-            a1 = bf16(w, p + r).fma(v, a1);
-            a2 = bf16(w, p + 2 * r).fma(v, a2);
-            a3 = bf16(w, p + 3 * r).fma(v, a3);
-            a4 = bf16(w, p + 4 * r).fma(v, a4);
-            a5 = bf16(w, p + 5 * r).fma(v, a5);
-            a6 = bf16(w, p + 6 * r).fma(v, a6);
-            a7 = bf16(w, p + 7 * r).fma(v, a7);
+            FloatVector ve = FloatVector.fromArray(F, x, i), vo = FloatVector.fromArray(F, x, i + L); // the even and the odd activations
+            IntVector q = IntVector.fromMemorySegment(I, w, p, LE);
+            a0 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a0);
+            a0 = q.and(high).reinterpretAsFloats().fma(vo, a0);
+            q = IntVector.fromMemorySegment(I, w, p + r, LE);
+            a1 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a1);
+            a1 = q.and(high).reinterpretAsFloats().fma(vo, a1);
+            q = IntVector.fromMemorySegment(I, w, p + 2 * r, LE);
+            a2 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a2);
+            a2 = q.and(high).reinterpretAsFloats().fma(vo, a2);
+            q = IntVector.fromMemorySegment(I, w, p + 3 * r, LE);
+            a3 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a3);
+            a3 = q.and(high).reinterpretAsFloats().fma(vo, a3);
+            q = IntVector.fromMemorySegment(I, w, p + 4 * r, LE);
+            a4 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a4);
+            a4 = q.and(high).reinterpretAsFloats().fma(vo, a4);
+            q = IntVector.fromMemorySegment(I, w, p + 5 * r, LE);
+            a5 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a5);
+            a5 = q.and(high).reinterpretAsFloats().fma(vo, a5);
+            q = IntVector.fromMemorySegment(I, w, p + 6 * r, LE);
+            a6 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a6);
+            a6 = q.and(high).reinterpretAsFloats().fma(vo, a6);
+            q = IntVector.fromMemorySegment(I, w, p + 7 * r, LE);
+            a7 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a7);
+            a7 = q.and(high).reinterpretAsFloats().fma(vo, a7);
         }
         // parked for finishTile8; stored here, not passed on: a vector argument of a call the JIT does not inline is boxed
         a0.intoArray(acc, accBase); a1.intoArray(acc, accBase + L); a2.intoArray(acc, accBase + 2 * L); a3.intoArray(acc, accBase + 3 * L);
@@ -993,7 +1123,7 @@ final class PanamaKernels implements Kernels {
     private static void finishTile8(float[] acc, int accBase, int n, MemorySegment w, long b0, long stride, boolean bf16,
                                     float[] x, int in, float[] out, int outDim, int o, int os) {
         long r = stride;
-        int upper = F.loopBound(in);
+        int upper = bf16 ? pairBound(in) : F.loopBound(in); // where the tile's vector loop stopped
         finishRowsAt(acc, accBase, n, w, b0, b0 + r, b0 + 2 * r, b0 + 3 * r, bf16, x, 0, in, upper, out, outDim, o, o + os, o + 2 * os, o + 3 * os);
         finishRowsAt(acc, accBase + 4 * n * L, n, w, b0 + 4 * r, b0 + 5 * r, b0 + 6 * r, b0 + 7 * r, bf16, x, 0, in, upper, out, outDim,
                 o + 4 * os, o + 5 * os, o + 6 * os, o + 7 * os);
@@ -1038,7 +1168,7 @@ final class PanamaKernels implements Kernels {
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */
     private static void f32Tile4x4(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
+                                  float[] x, int xr, int in, int upper, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
         int x2 = (xr + 2) * in;
@@ -1047,7 +1177,6 @@ final class PanamaKernels implements Kernels {
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
         FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
-        int upper = F.loopBound(in);
         for (int i = 0; i < upper; i += L) {
             FloatVector w0 = FloatVector.fromMemorySegment(F, w, b0 + 4L * i, LE);
             FloatVector w1 = FloatVector.fromMemorySegment(F, w, b1 + 4L * i, LE);
@@ -1071,12 +1200,11 @@ final class PanamaKernels implements Kernels {
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+1: 8 accumulators. */
     private static void f32Tile4x2(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
+                                  float[] x, int xr, int in, int upper, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        int upper = F.loopBound(in);
         for (int i = 0; i < upper; i += L) {
             FloatVector w0 = FloatVector.fromMemorySegment(F, w, b0 + 4L * i, LE);
             FloatVector w1 = FloatVector.fromMemorySegment(F, w, b1 + 4L * i, LE);
@@ -1094,14 +1222,13 @@ final class PanamaKernels implements Kernels {
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+2: 12 accumulators. */
     private static void f32Tile4x3(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
+                                  float[] x, int xr, int in, int upper, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
         int x2 = (xr + 2) * in;
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
-        int upper = F.loopBound(in);
         for (int i = 0; i < upper; i += L) {
             FloatVector w0 = FloatVector.fromMemorySegment(F, w, b0 + 4L * i, LE);
             FloatVector w1 = FloatVector.fromMemorySegment(F, w, b1 + 4L * i, LE);
@@ -1122,10 +1249,9 @@ final class PanamaKernels implements Kernels {
 
     /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+0: 4 accumulators. */
     private static void f32Tile4x1(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
-                                  float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
+                                  float[] x, int xr, int in, int upper, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        int upper = F.loopBound(in);
         for (int i = 0; i < upper; i += L) {
             FloatVector w0 = FloatVector.fromMemorySegment(F, w, b0 + 4L * i, LE);
             FloatVector w1 = FloatVector.fromMemorySegment(F, w, b1 + 4L * i, LE);
@@ -1138,23 +1264,28 @@ final class PanamaKernels implements Kernels {
         finishRows(acc, 1, w, b0, b1, b2, b3, false, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
     }
 
-    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3: 16 accumulators. */
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+3 (in pair order): 16 accumulators. */
     private static void bf16Tile4x4(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
                                   float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
         int x2 = (xr + 2) * in;
         int x3 = (xr + 3) * in;
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
-        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
-        int upper = F.loopBound(in);
-        for (int i = 0; i < upper; i += L) {
-            FloatVector w0 = bf16(w, b0 + 2L * i);
-            FloatVector w1 = bf16(w, b1 + 2L * i);
-            FloatVector w2 = bf16(w, b2 + 2L * i);
-            FloatVector w3 = bf16(w, b3 + 2L * i);
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = FloatVector.zero(F), a11 = a10, a12 = a10, a13 = a10;
+        FloatVector a20 = FloatVector.zero(F), a21 = a20, a22 = a20, a23 = a20;
+        FloatVector a30 = FloatVector.zero(F), a31 = a30, a32 = a30, a33 = a30;
+        int pairs = pairBound(in);
+        IntVector high = high(); // even(), odd() and bf16Pairs() are spelled out: see bf16Tile8x1
+        for (int i = 0; i < pairs; i += 2 * L) {
+            IntVector q0 = IntVector.fromMemorySegment(I, w, b0 + 2L * i, LE);
+            IntVector q1 = IntVector.fromMemorySegment(I, w, b1 + 2L * i, LE);
+            IntVector q2 = IntVector.fromMemorySegment(I, w, b2 + 2L * i, LE);
+            IntVector q3 = IntVector.fromMemorySegment(I, w, b3 + 2L * i, LE);
+            FloatVector w0 = q0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = q1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = q2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = q3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
             a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
             FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
@@ -1163,81 +1294,132 @@ final class PanamaKernels implements Kernels {
             a20 = w0.fma(v2, a20); a21 = w1.fma(v2, a21); a22 = w2.fma(v2, a22); a23 = w3.fma(v2, a23);
             FloatVector v3 = FloatVector.fromArray(F, x, x3 + i);
             a30 = w0.fma(v3, a30); a31 = w1.fma(v3, a31); a32 = w2.fma(v3, a32); a33 = w3.fma(v3, a33);
+            w0 = q0.and(high).reinterpretAsFloats();
+            w1 = q1.and(high).reinterpretAsFloats();
+            w2 = q2.and(high).reinterpretAsFloats();
+            w3 = q3.and(high).reinterpretAsFloats();
+            v0 = FloatVector.fromArray(F, x, x0 + i + L);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            v1 = FloatVector.fromArray(F, x, x1 + i + L);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+            v2 = FloatVector.fromArray(F, x, x2 + i + L);
+            a20 = w0.fma(v2, a20); a21 = w1.fma(v2, a21); a22 = w2.fma(v2, a22); a23 = w3.fma(v2, a23);
+            v3 = FloatVector.fromArray(F, x, x3 + i + L);
+            a30 = w0.fma(v3, a30); a31 = w1.fma(v3, a31); a32 = w2.fma(v3, a32); a33 = w3.fma(v3, a33);
         }
         a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
         a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
         a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
         a30.intoArray(acc, 12 * L); a31.intoArray(acc, 13 * L); a32.intoArray(acc, 14 * L); a33.intoArray(acc, 15 * L);
-        finishRows(acc, 4, w, b0, b1, b2, b3, true, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
+        finishRows(acc, 4, w, b0, b1, b2, b3, true, x, xr, in, pairs, out, outDim, o0, o1, o2, o3);
     }
 
-    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+1: 8 accumulators. */
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+1 (in pair order): 8 accumulators. */
     private static void bf16Tile4x2(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
                                   float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        int upper = F.loopBound(in);
-        for (int i = 0; i < upper; i += L) {
-            FloatVector w0 = bf16(w, b0 + 2L * i);
-            FloatVector w1 = bf16(w, b1 + 2L * i);
-            FloatVector w2 = bf16(w, b2 + 2L * i);
-            FloatVector w3 = bf16(w, b3 + 2L * i);
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = FloatVector.zero(F), a11 = a10, a12 = a10, a13 = a10;
+        int pairs = pairBound(in);
+        IntVector high = high(); // even(), odd() and bf16Pairs() are spelled out: see bf16Tile8x1
+        for (int i = 0; i < pairs; i += 2 * L) {
+            IntVector q0 = IntVector.fromMemorySegment(I, w, b0 + 2L * i, LE);
+            IntVector q1 = IntVector.fromMemorySegment(I, w, b1 + 2L * i, LE);
+            IntVector q2 = IntVector.fromMemorySegment(I, w, b2 + 2L * i, LE);
+            IntVector q3 = IntVector.fromMemorySegment(I, w, b3 + 2L * i, LE);
+            FloatVector w0 = q0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = q1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = q2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = q3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
             a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
             FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
             a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+            w0 = q0.and(high).reinterpretAsFloats();
+            w1 = q1.and(high).reinterpretAsFloats();
+            w2 = q2.and(high).reinterpretAsFloats();
+            w3 = q3.and(high).reinterpretAsFloats();
+            v0 = FloatVector.fromArray(F, x, x0 + i + L);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            v1 = FloatVector.fromArray(F, x, x1 + i + L);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
         }
         a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
         a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
-        finishRows(acc, 2, w, b0, b1, b2, b3, true, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
+        finishRows(acc, 2, w, b0, b1, b2, b3, true, x, xr, in, pairs, out, outDim, o0, o1, o2, o3);
     }
 
-    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+2: 12 accumulators. */
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+2 (in pair order): 12 accumulators. */
     private static void bf16Tile4x3(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
                                   float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
         int x1 = (xr + 1) * in;
         int x2 = (xr + 2) * in;
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
-        int upper = F.loopBound(in);
-        for (int i = 0; i < upper; i += L) {
-            FloatVector w0 = bf16(w, b0 + 2L * i);
-            FloatVector w1 = bf16(w, b1 + 2L * i);
-            FloatVector w2 = bf16(w, b2 + 2L * i);
-            FloatVector w3 = bf16(w, b3 + 2L * i);
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = FloatVector.zero(F), a11 = a10, a12 = a10, a13 = a10;
+        FloatVector a20 = FloatVector.zero(F), a21 = a20, a22 = a20, a23 = a20;
+        int pairs = pairBound(in);
+        IntVector high = high(); // even(), odd() and bf16Pairs() are spelled out: see bf16Tile8x1
+        for (int i = 0; i < pairs; i += 2 * L) {
+            IntVector q0 = IntVector.fromMemorySegment(I, w, b0 + 2L * i, LE);
+            IntVector q1 = IntVector.fromMemorySegment(I, w, b1 + 2L * i, LE);
+            IntVector q2 = IntVector.fromMemorySegment(I, w, b2 + 2L * i, LE);
+            IntVector q3 = IntVector.fromMemorySegment(I, w, b3 + 2L * i, LE);
+            FloatVector w0 = q0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = q1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = q2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = q3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
             a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
             FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
             a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
             FloatVector v2 = FloatVector.fromArray(F, x, x2 + i);
             a20 = w0.fma(v2, a20); a21 = w1.fma(v2, a21); a22 = w2.fma(v2, a22); a23 = w3.fma(v2, a23);
+            w0 = q0.and(high).reinterpretAsFloats();
+            w1 = q1.and(high).reinterpretAsFloats();
+            w2 = q2.and(high).reinterpretAsFloats();
+            w3 = q3.and(high).reinterpretAsFloats();
+            v0 = FloatVector.fromArray(F, x, x0 + i + L);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            v1 = FloatVector.fromArray(F, x, x1 + i + L);
+            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
+            v2 = FloatVector.fromArray(F, x, x2 + i + L);
+            a20 = w0.fma(v2, a20); a21 = w1.fma(v2, a21); a22 = w2.fma(v2, a22); a23 = w3.fma(v2, a23);
         }
         a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
         a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
         a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
-        finishRows(acc, 3, w, b0, b1, b2, b3, true, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
+        finishRows(acc, 3, w, b0, b1, b2, b3, true, x, xr, in, pairs, out, outDim, o0, o1, o2, o3);
     }
 
-    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+0: 4 accumulators. */
+    /** Weight rows at byte offsets b0..b3 times activation rows xr..xr+0 (in pair order): 4 accumulators. */
     private static void bf16Tile4x1(MemorySegment w, long b0, long b1, long b2, long b3, int o0, int o1, int o2, int o3,
                                   float[] x, int xr, int in, float[] out, int outDim, float[] acc) {
         int x0 = (xr + 0) * in;
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        int upper = F.loopBound(in);
-        for (int i = 0; i < upper; i += L) {
-            FloatVector w0 = bf16(w, b0 + 2L * i);
-            FloatVector w1 = bf16(w, b1 + 2L * i);
-            FloatVector w2 = bf16(w, b2 + 2L * i);
-            FloatVector w3 = bf16(w, b3 + 2L * i);
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        int pairs = pairBound(in);
+        IntVector high = high(); // even(), odd() and bf16Pairs() are spelled out: see bf16Tile8x1
+        for (int i = 0; i < pairs; i += 2 * L) {
+            IntVector q0 = IntVector.fromMemorySegment(I, w, b0 + 2L * i, LE);
+            IntVector q1 = IntVector.fromMemorySegment(I, w, b1 + 2L * i, LE);
+            IntVector q2 = IntVector.fromMemorySegment(I, w, b2 + 2L * i, LE);
+            IntVector q3 = IntVector.fromMemorySegment(I, w, b3 + 2L * i, LE);
+            FloatVector w0 = q0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = q1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = q2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = q3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector v0 = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
+            w0 = q0.and(high).reinterpretAsFloats();
+            w1 = q1.and(high).reinterpretAsFloats();
+            w2 = q2.and(high).reinterpretAsFloats();
+            w3 = q3.and(high).reinterpretAsFloats();
+            v0 = FloatVector.fromArray(F, x, x0 + i + L);
             a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
         }
         a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
-        finishRows(acc, 1, w, b0, b1, b2, b3, true, x, xr, in, upper, out, outDim, o0, o1, o2, o3);
+        finishRows(acc, 1, w, b0, b1, b2, b3, true, x, xr, in, pairs, out, outDim, o0, o1, o2, o3);
     }
 
 }
