@@ -299,7 +299,7 @@ final class LayerPlan {
      */
     private static final class Sample {
         final float[] base, c, window, scratch;
-        final int[] row, span, outliers;
+        final int[] row, outliers;
 
         Sample(int in, int k) {
             window = new float[k + 1];
@@ -307,7 +307,6 @@ final class LayerPlan {
             base = new float[in];
             c = new float[(k + 1) * in];
             row = new int[in];
-            span = new int[in];
             outliers = new int[in];
         }
     }
@@ -327,19 +326,7 @@ final class LayerPlan {
         Knots[] knots = layer.knots();
         if (sharedGrid) {
             Knots kn = knots[0];
-            int left = kernels.cubicBases(x, in, spanKnots[0], spans, kn.knot(0), kn.invStep(), 0, s.span, s.c, in, s.outliers);
-            for (int i = 0; i < in; i++) s.row[i] = s.span[i] - 2;         // span q: bases q - 3 .. q, in rows q - 2 .. q + 1
-            for (int i = 0; i < in; i++)
-                if (s.row[i] < 1 || s.row[i] > nb - 3) {   // the spans at the ends: keep the bases that exist, as Knots.weights does
-                    int start = s.row[i] - 1, clamped = Math.clamp(start, 0, nb - 4);
-                    float[] p = s.window;
-                    for (int j = 0; j < 4; j++) p[j] = s.c[j * in + i];
-                    for (int j = 0; j < 4; j++) {
-                        int src = clamped + j - start;
-                        s.c[j * in + i] = src >= 0 && src <= 3 ? p[src] : 0f;
-                    }
-                    s.row[i] = 1 + clamped;
-                }
+            int left = kernels.cubicWindows(x, in, spanKnots[0], spans, kn.knot(0), kn.invStep(), nb, s.row, s.c, in, s.outliers);
             float first = kn.knot(0), last = kn.knot(kn.knotCount() - 1);
             for (int e = 0; e < left; e++) {          // off the grid (no bases: Knots.span's first test), on a knot, not finite
                 int i = s.outliers[e];

@@ -279,6 +279,35 @@ public final class PanamaSplineKernels implements SplineKernels {
     }
 
     @Override
+    public int cubicWindows(float[] x, int n, float[] knots, int intervals, float x0, float invStep, int nBases,
+                            int[] first, float[] c, int cs, int[] outliers) {
+        int slow = cubicBases(x, n, knots, intervals, x0, invStep, 0, first, c, cs, outliers);
+        // Then, in lanes: the window's start, and where it had to be clamped (the spans at the ends),
+        // each basis moved to its place in the window by blends; most vectors need no move at all.
+        FloatVector zero = FloatVector.zero(S);
+        for (int t = 0; t < n; t += S.length()) {
+            VectorMask<Integer> mi = SI.indexInRange(t, n);
+            IntVector start = IntVector.fromArray(SI, first, t, mi).sub(3);
+            IntVector clamped = start.max(0).min(nBases - 4), shift = clamped.sub(start);
+            clamped.add(1).intoArray(first, t, mi);
+            VectorMask<Integer> moved = shift.compare(VectorOperators.NE, 0).and(mi);
+            if (!moved.anyTrue()) continue;
+            VectorMask<Float> m = mi.cast(S);
+            FloatVector b0 = FloatVector.fromArray(S, c, t, m), b1 = FloatVector.fromArray(S, c, cs + t, m),
+                    b2 = FloatVector.fromArray(S, c, 2 * cs + t, m), b3 = FloatVector.fromArray(S, c, 3 * cs + t, m);
+            for (int j = 0; j < 4; j++) {        // window basis j is b_(j + shift), 0 outside b0..b3
+                FloatVector v = zero;
+                v = v.blend(b0, shift.compare(VectorOperators.EQ, -j).cast(S));
+                v = v.blend(b1, shift.compare(VectorOperators.EQ, 1 - j).cast(S));
+                v = v.blend(b2, shift.compare(VectorOperators.EQ, 2 - j).cast(S));
+                v = v.blend(b3, shift.compare(VectorOperators.EQ, 3 - j).cast(S));
+                v.intoArray(c, j * cs + t, m);
+            }
+        }
+        return slow;
+    }
+
+    @Override
     public void silu(float[] x, int xOff, float[] out, int outOff, int n) {
         // PanamaKernels.exp, not the lane-wise EXP: that one's intrinsic and Java fallback differ in
         // the last bit, so a row's SiLU would change when the JIT compiles this loop.

@@ -66,6 +66,25 @@ public final class ScalarSplineKernels implements SplineKernels {
         return slow;
     }
 
+    @Override
+    public int cubicWindows(float[] x, int n, float[] knots, int intervals, float x0, float invStep, int nBases,
+                            int[] first, float[] c, int cs, int[] outliers) {
+        int slow = cubicBases(x, n, knots, intervals, x0, invStep, 0, first, c, cs, outliers);
+        float[] window = new float[4];
+        for (int t = 0; t < n; t++) {
+            int start = first[t] - 3, clamped = Math.clamp(start, 0, nBases - 4);
+            if (clamped != start) {
+                for (int j = 0; j < 4; j++) window[j] = c[j * cs + t];
+                for (int j = 0; j < 4; j++) {
+                    int src = j + clamped - start;
+                    c[j * cs + t] = src >= 0 && src <= 3 ? window[src] : 0f;
+                }
+            }
+            first[t] = 1 + clamped;
+        }
+        return slow;
+    }
+
     /**
      * The interval of a uniform grid that holds xt, found by arithmetic and checked against the knots;
      * -1 when the check fails (xt outside the interior, or rounding put it one interval off).

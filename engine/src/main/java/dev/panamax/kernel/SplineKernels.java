@@ -82,6 +82,18 @@ public interface SplineKernels {
                    int[] span, float[] c, int cs, int[] outliers);
 
     /**
+     * {@link #cubicBases} for a layer's whole grid (all its knots, firstSpan 0) of {@code nBases}
+     * bases (nBases &gt;= 4), giving each accepted sample t the window that {@code Knots.weights}
+     * gives: its first basis {@code start = clamp(q - 3, 0, nBases - 4)} as {@code first[t] = 1 + start}
+     * (the row of w it starts at) and {@code c[j * cs + t]} the weight of basis start + j, which is
+     * {@link #cubicBases}' c_(j + start - q + 3), or 0 where that index falls outside 0..3 (the
+     * spans at the ends of the grid, where some of the four bases do not exist). Bases are moved,
+     * never recomputed, so the floats are those of Knots.weights. Rejected samples as in cubicBases.
+     */
+    int cubicWindows(float[] x, int n, float[] knots, int intervals, float x0, float invStep, int nBases,
+                     int[] first, float[] c, int cs, int[] outliers);
+
+    /**
      * {@code out[outOff + i] = x / (1 + exp(-x))} for i &lt; n (SiLU, the default base function).
      * The vector implementation uses an exponential built from lane-wise operations, so a value
      * gets the same bits whether the JIT has compiled the kernel yet or not (KAN rows must not

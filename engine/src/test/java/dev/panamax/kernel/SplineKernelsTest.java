@@ -156,6 +156,47 @@ class SplineKernelsTest {
     }
 
     @Test
+    void cubicWindowsAreCubicBasesClampedIntoTheGridAsTheScalarTwinHasThem() {
+        // The window of four bases at each span, moved into [0, nBases) at the grid's ends: the
+        // rows and floats of cubicBases, moved (never recomputed), the same in both implementations.
+        SplittableRandom rnd = new SplittableRandom(15);
+        for (int g : new int[] {1, 2, 5, 16, 20})
+            for (int n : new int[] {1, 3, 15, 16, 17, 33, 100}) {
+                float[] knots = uniformKnots(g);
+                int intervals = knots.length - 1, nBases = g + 3;
+                float invStep = 1f / ((knots[knots.length - 1] - knots[0]) / intervals);
+                float[] x = awkwardInputs(n, knots, rnd);
+                for (int t = 0; t < n; t += 4) x[t] = knots[0] + (knots[knots.length - 1] - knots[0]) * (float) rnd.nextDouble();  // the end spans too
+                int cs = n + 1;
+                int[] span = new int[n], firstA = new int[n], firstB = new int[n], slow = new int[n], slowA = new int[n], slowB = new int[n];
+                float[] raw = new float[4 * cs], a = new float[4 * cs], b = new float[4 * cs];
+                int count = scalar.cubicBases(x, n, knots, intervals, knots[0], invStep, 0, span, raw, cs, slow);
+                int ca = panama.cubicWindows(x, n, knots, intervals, knots[0], invStep, nBases, firstA, a, cs, slowA);
+                int cb = scalar.cubicWindows(x, n, knots, intervals, knots[0], invStep, nBases, firstB, b, cs, slowB);
+                String where = "G=" + g + " n=" + n;
+                assertArrayEquals(java.util.Arrays.copyOf(slow, count), java.util.Arrays.copyOf(slowA, ca), where + " outliers");
+                assertArrayEquals(java.util.Arrays.copyOf(slow, count), java.util.Arrays.copyOf(slowB, cb), where + " outliers (scalar)");
+                boolean[] out = new boolean[n];
+                for (int e = 0; e < count; e++) out[slow[e]] = true;
+                int ends = 0;
+                for (int t = 0; t < n; t++) {
+                    if (out[t]) continue;
+                    int start = Math.clamp(span[t] - 3, 0, nBases - 4);
+                    if (start != span[t] - 3) ends++;
+                    assertEquals(1 + start, firstA[t], where + " first row at t=" + t);
+                    assertEquals(1 + start, firstB[t], where + " first row (scalar) at t=" + t);
+                    for (int j = 0; j < 4; j++) {
+                        int src = j + start - (span[t] - 3);
+                        float expected = src >= 0 && src <= 3 ? raw[src * cs + t] : 0f;
+                        assertEquals(expected, a[j * cs + t], where + " basis " + j + " at t=" + t);
+                        assertEquals(expected, b[j * cs + t], where + " basis " + j + " (scalar) at t=" + t);
+                    }
+                }
+                if (n >= 33) assertTrue(ends > 0, where + ": no input in the end spans, the test would not see the clamping");
+            }
+    }
+
+    @Test
     void cubicUniformIsAccumulateWithTheClosedFormBases() {
         // The contract: an accepted sample gets accumulate's chain with the closed-form cubic bases.
         SplittableRandom rnd = new SplittableRandom(12);
