@@ -81,7 +81,10 @@ class PanamaKernelsTest {
         // 203 × 53: an odd count of whole vectors at 512 bits, for the 8-row GEMV tile's last step.
         // 4099 × 67: more GEMV tiles than one batch of PanamaKernels.GEMV_BATCH (finished after the
         // batch), on the calling thread and in the pool's chunks, and a ragged last tile.
-        int[][] shapes = {{160, 160}, {203, 517}, {203, 53}, {611, 517}, {4099, 67}};
+        // 203 × 60 (calling thread) and 4099 × 28 (the pool, from 3 rows): a tail of at least one
+        // vector after the last bf16 pair block at 128, 256 and 512 bits (in % 2L >= L), where the
+        // widened rows (over 8) convert a block lane by lane that the bf16 tiles leave to the tail.
+        int[][] shapes = {{160, 160}, {203, 517}, {203, 53}, {611, 517}, {4099, 67}, {203, 60}, {4099, 28}};
         assertTrue(4099 / 8 / 2 > PanamaKernels.GEMV_BATCH, "the pool's first chunks span several batches");
         assertTrue(611L * 517 >= PanamaKernels.PARALLEL_MIN_WEIGHTS && 203L * 517 < PanamaKernels.PARALLEL_MIN_WEIGHTS);
         for (int[] shape : shapes)
