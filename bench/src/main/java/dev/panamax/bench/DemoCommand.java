@@ -78,6 +78,11 @@ public final class DemoCommand implements Callable<Integer> {
         for (Path p : new Path[] {model, kan, kanInput})
             if (p != null && !Files.exists(p) && !Files.exists(Path.of(p + "_config.yml")))
                 throw new IllegalArgumentException(p + ": no such file or folder");
+        Path input = kanInput != null ? kanInput : (Files.isDirectory(kanPath) ? kanPath : kanPath.toAbsolutePath().getParent()).resolve("samples.csv");
+        float[][] samples; // read (and any fault in them said) before the generation too
+        try (KanModel k = KanModel.load(kanPath)) {
+            samples = Csv.readSamples(input, k.inputWidth());
+        }
 
         out.println("Panamax demo: multi-token-prediction decoding and a Kolmogorov-Arnold network on this CPU");
         step(1, "machine");
@@ -85,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
         step(2, "language model " + modelPath);
         generation(modelPath);
         step(3, "KAN " + kanPath);
-        kan(kanPath);
+        kan(kanPath, input, samples);
         out.printf(Locale.ROOT, "%ndone in %.1f s. Measure more with 'panamax bench mtp|kan|all' (see README.md).%n", seconds());
         return 0;
     }
@@ -196,18 +201,9 @@ public final class DemoCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    private void kan(Path kanPath) throws Exception {
-        Path input = kanInput != null ? kanInput : (Files.isDirectory(kanPath) ? kanPath : kanPath.toAbsolutePath().getParent()).resolve("samples.csv");
+    private void kan(Path kanPath, Path input, float[][] x) throws Exception {
         try (KanModel k = KanModel.load(kanPath)) {
             out.printf(Locale.ROOT, "  %s checkpoint, widths %s, %d parameters%n", k.format(), widths(k), k.parameterCount());
-            double[][] rows = Csv.read(input);
-            float[][] x = new float[rows.length][];
-            for (int r = 0; r < rows.length; r++) {
-                if (rows[r].length != k.inputWidth())
-                    throw new IllegalArgumentException(input + ": row " + (r + 1) + " has " + rows[r].length + " values, the model takes " + k.inputWidth());
-                x[r] = new float[rows[r].length];
-                for (int j = 0; j < x[r].length; j++) x[r][j] = (float) rows[r][j];
-            }
             float[][] y = k.predict(x);
             double[] truth = truth(input, x.length);
             int shown = Math.min(8, x.length);

@@ -72,6 +72,26 @@ class DemoCommandTest {
         assertEquals(2, count(out, "samples/s"), out);
     }
 
+    @Test void kanInputsWithoutSamplesAreRefusedBeforeTheGeneration(@TempDir Path dir) throws Exception {
+        Path csv = Files.writeString(dir.resolve("header-only.csv"), "x,y\n");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        PrintStream old = System.out, oldErr = System.err;
+        int code;
+        try (PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
+             PrintStream captureErr = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setOut(capture);
+            System.setErr(captureErr);
+            code = Main.commandLine().execute("demo", "--model", dir.toString(), "--kan", KAN.toString(), "--kan-input", csv.toString());
+        } finally {
+            System.setOut(old);
+            System.setErr(oldErr);
+        }
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, e);
+        assertTrue(e.contains("header-only.csv: no samples"), e); // was "/ by zero" after the generation
+        assertEquals("", buf.toString(StandardCharsets.UTF_8), "nothing runs before the inputs are read");
+    }
+
     @Test void demoShowsTheBundledKanOutputs() throws Exception {
         double[][] x = Csv.read(KAN.resolve("samples.csv"));
         double[][] expected = Csv.read(KAN.resolve("samples-expected.csv")); // kan_torch, formula (header skipped)

@@ -37,17 +37,7 @@ public final class KanCommand implements Runnable {
 
         @Override public Integer call() throws IOException {
             try (KanModel kan = KanModel.load(model)) {
-                double[][] rows = Csv.read(input);
-                if (rows.length == 0) throw new IllegalArgumentException(input + ": no samples (the file holds no numeric rows)");
-                float[][] x = new float[rows.length][];
-                for (int r = 0; r < rows.length; r++) {
-                    if (rows[r].length != kan.inputWidth())
-                        throw new IllegalArgumentException(input + ": row " + (r + 1) + " has " + rows[r].length
-                                + " values, the model takes " + kan.inputWidth());
-                    x[r] = new float[rows[r].length];
-                    for (int c = 0; c < x[r].length; c++) x[r][c] = (float) rows[r][c];
-                }
-                float[][] y = kan.predict(x);
+                float[][] y = kan.predict(Csv.readSamples(input, kan.inputWidth()));
                 if (output == null) {
                     PrintWriter out = new PrintWriter(System.out);
                     Csv.write(out, y);

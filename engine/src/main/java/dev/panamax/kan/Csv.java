@@ -8,45 +8,94 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Numeric CSV, one sample a row, comma-separated, no header (a first line that is not numeric is
- * taken as a header and skipped). Values are written with the shortest text that reads back as
- * the same float.
+ * Numeric CSV, one sample a row, comma-separated, no header (a first line none of whose cells is a
+ * number is taken as a header and skipped; a first line with some numbers and a bad cell is a bad
+ * row, not a header). Values are written with the shortest text that reads back as the same float.
  */
 public final class Csv {
     private Csv() {}
 
     /** Every row as doubles; an {@link IllegalArgumentException} naming file, line and column for a bad value. */
     public static double[][] read(Path file) throws IOException {
+        Table t = table(file);
+        int width = -1;
+        for (int r = 0; r < t.rows.size(); r++) {
+            double[] row = t.rows.get(r);
+            if (width >= 0 && row.length != width)
+                throw new IllegalArgumentException(file + ":" + t.lines.get(r) + ": " + row.length + " values, earlier rows have " + width);
+            width = row.length;
+        }
+        return t.rows.toArray(double[][]::new);
+    }
+
+    /**
+     * The samples of a model that takes {@code width} inputs, as floats. The errors name the file: the
+     * line of a row of another width, or that there is no sample at all (and the header, if the only
+     * line was taken as one).
+     */
+    public static float[][] readSamples(Path file, int width) throws IOException {
+        Table t = table(file);
+        if (t.rows.isEmpty())
+            throw new IllegalArgumentException(file + ": no samples (" + (t.header == null ? "the file holds no numeric rows"
+                    : "its only line, '" + t.header + "', was taken as a header") + ")");
+        float[][] x = new float[t.rows.size()][];
+        for (int r = 0; r < x.length; r++) {
+            double[] row = t.rows.get(r);
+            if (row.length != width)
+                throw new IllegalArgumentException(file + ":" + t.lines.get(r) + ": " + row.length + (row.length == 1 ? " value" : " values")
+                        + ", the model takes " + width);
+            x[r] = new float[width];
+            for (int c = 0; c < width; c++) x[r][c] = (float) row[c];
+        }
+        return x;
+    }
+
+    /** The numeric rows of a file, the line (from 1) each came from, and the header line skipped, if any. */
+    private record Table(List<double[]> rows, List<Integer> lines, String header) {}
+
+    private static Table table(Path file) throws IOException {
+        if (Files.isDirectory(file)) throw new IllegalArgumentException(file + ": a folder, not a CSV file");
         if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such input file");
         List<double[]> rows = new ArrayList<>();
+        List<Integer> numbers = new ArrayList<>();
+        String header = null;
         List<String> lines = Files.readAllLines(file);
-        int width = -1;
+        boolean first = true;
         for (int n = 0; n < lines.size(); n++) {
             String line = lines.get(n).strip();
             if (line.isEmpty()) continue;
             String[] cells = line.split(",", -1);
+            if (first && noNumber(cells)) { // a header
+                header = line;
+                first = false;
+                continue;
+            }
+            first = false;
             double[] row = new double[cells.length];
             for (int c = 0; c < cells.length; c++) {
                 String cell = cells[c].strip();
                 try {
                     row[c] = parse(cell);
                 } catch (NumberFormatException e) {
-                    if (rows.isEmpty() && width < 0 && n == firstNonEmpty(lines)) { row = null; break; }   // a header
                     throw new IllegalArgumentException(file + ":" + (n + 1) + ": column " + (c + 1) + ": '" + cell + "' is not a number");
                 }
             }
-            if (row == null) continue;
-            if (width >= 0 && row.length != width)
-                throw new IllegalArgumentException(file + ":" + (n + 1) + ": " + row.length + " values, earlier rows have " + width);
-            width = row.length;
             rows.add(row);
+            numbers.add(n + 1);
         }
-        return rows.toArray(double[][]::new);
+        return new Table(rows, numbers, header);
     }
 
-    private static int firstNonEmpty(List<String> lines) {
-        for (int i = 0; i < lines.size(); i++) if (!lines.get(i).isBlank()) return i;
-        return -1;
+    private static boolean noNumber(String[] cells) {
+        for (String cell : cells) {
+            try {
+                parse(cell.strip());
+                return false;
+            } catch (NumberFormatException e) {
+                // not a number: look at the next cell
+            }
+        }
+        return true;
     }
 
     private static double parse(String s) {

@@ -91,7 +91,25 @@ class KanCommandTest {
         Path wide = Files.writeString(tmp.resolve("wide.csv"), "0.1,0.2,0.3\n");
         Result r = run("kan", "predict", "--model", model.toString(), "--input", wide.toString());
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("row 1 has 3 values, the model takes 2"), r.err());
+        assertTrue(r.err().contains("wide.csv:1: 3 values, the model takes 2"), r.err());
+        Path late = Files.writeString(tmp.resolve("late.csv"), "x,y\n0.1,0.2\n\n0.3\n"); // named by its line, past a header and a blank
+        r = run("kan", "predict", "--model", model.toString(), "--input", late.toString());
+        assertTrue(r.err().contains("late.csv:4: 1 value, the model takes 2"), r.err());
+        // a one-sample file with a typo is a bad row, not a header followed by nothing
+        Path typo = Files.writeString(tmp.resolve("typo.csv"), "0.1,0.2x\n");
+        r = run("kan", "predict", "--model", model.toString(), "--input", typo.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("typo.csv:1: column 2: '0.2x' is not a number"), r.err());
+        Path cell = Files.writeString(tmp.resolve("cell.csv"), "0.1,\n");
+        r = run("kan", "predict", "--model", model.toString(), "--input", cell.toString());
+        assertTrue(r.err().contains("cell.csv:1: column 2: '' is not a number"), r.err());
+        Path semi = Files.writeString(tmp.resolve("semi.csv"), "0.1;0.2\n");
+        r = run("kan", "predict", "--model", model.toString(), "--input", semi.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("semi.csv: no samples (its only line, '0.1;0.2', was taken as a header)"), r.err());
+        r = run("kan", "predict", "--model", model.toString(), "--input", tmp.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(tmp + ": a folder, not a CSV file"), r.err());
 
         Path text = Files.writeString(tmp.resolve("text.csv"), "0.1,0.2\n0.3,abc\n");
         r = run("kan", "predict", "--model", model.toString(), "--input", text.toString());
