@@ -52,8 +52,8 @@ public final class MtpBench implements Callable<Integer> {
     @Option(names = "--prompts", paramLabel = "FILE", description = "prompts file (default: the model folder's " + PROMPTS_FILE + ")")
     Path promptsFile;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "use the first N prompts only (default: all)")
-    int limit;
+    @Option(names = "--limit", paramLabel = "N", description = "use the first N prompts only (default: all)")
+    Integer limit;
 
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "64", description = "tokens per prompt at most (default ${DEFAULT-VALUE})")
     int maxTokens;
@@ -96,6 +96,8 @@ public final class MtpBench implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, is " + maxTokens);
         if (verifyReps < 1) throw new IllegalArgumentException("--verify-reps must be >= 1, is " + verifyReps);
+        if (limit != null && limit < 1) throw new IllegalArgumentException("--limit must be >= 1, is " + limit); // not 'all'
+        if (draftHeads == 0 || draftHeads < -1) throw new IllegalArgumentException("--draft-heads must be >= 1, is " + draftHeads);
         List<DType> dtypes = new ArrayList<>();
         for (String d : verifyDtype.split(",")) {
             DType dtype = switch (d.strip().toUpperCase(Locale.ROOT)) {
@@ -108,7 +110,7 @@ public final class MtpBench implements Callable<Integer> {
         List<RandomModelWriter.Shape> shapes = verifySizes.equalsIgnoreCase("none") ? List.of() : RandomModelWriter.shapes(verifySizes);
         Path file = promptsFile != null ? promptsFile : defaultPrompts(modelPath);
         List<Prompt> prompts = readPrompts(file);
-        if (limit > 0 && prompts.size() > limit) prompts = prompts.subList(0, limit);
+        if (limit != null && prompts.size() > limit) prompts = prompts.subList(0, limit);
         Map<String, Object> report = run(prompts, file, shapes, dtypes);
         print(report, System.out);
         return 0;
@@ -139,8 +141,9 @@ public final class MtpBench implements Callable<Integer> {
             JsonNode n;
             try {
                 n = BenchSupport.JSON.readTree(line);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(file + " line " + (i + 1) + ": not JSON: " + e.getMessage());
+            } catch (IOException e) { // the original message: the full one adds a line on where Jackson was reading
+                String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+                throw new IllegalArgumentException(file + " line " + (i + 1) + ": not JSON: " + why);
             }
             JsonNode ids = n.isArray() ? n : n.path("ids");
             if (ids.isArray() && !ids.isEmpty()) {
@@ -160,20 +163,33 @@ public final class MtpBench implements Callable<Integer> {
         return out;
     }
 
-    Map<String, Object> run(List<Prompt> prompts, Path file, List<RandomModelWriter.Shape> shapes, List<DType> dtypes) {
-        Map<String, Object> report = new LinkedHashMap<>();
-        try (LanguageModel model = LanguageModel.load(modelPath);
-             ProgressBar bar = BenchSupport.progress("bench mtp", 2L * prompts.size() + 1 + 2L * shapes.size() * dtypes.size())) {
+    /**
+     * The model, once the checks that need it have passed: before the progress bar starts, so that a
+     * fault is said on a line of its own. It is closed when one fails.
+     */
+    private LanguageModel checked(LanguageModel model, List<Prompt> prompts, Path file) {
+        try {
             ModelConfig c = model.config();
             if (c.futureTokens() < 2)
                 throw new IllegalArgumentException(modelPath + " predicts 1 token (n_future_tokens = 1): mtp needs extra heads");
             for (Prompt p : prompts)
                 if (p.ids == null && !model.hasTokenizer())
                     throw new IllegalArgumentException(file + ": a prompt has text but no ids, and " + modelPath + " has no tokenizer");
-
-            GenerateOptions ntp = GenerateOptions.greedy().maxTokens(maxTokens).decoder(GenerateOptions.Decoder.NTP);
-            if (draftHeads == 0 || draftHeads < -1 || draftHeads > c.futureTokens() - 1)
+            if (draftHeads > c.futureTokens() - 1)
                 throw new IllegalArgumentException("--draft-heads " + draftHeads + " outside 1.." + (c.futureTokens() - 1) + " (the model's extra heads)");
+            return model;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    Map<String, Object> run(List<Prompt> prompts, Path file, List<RandomModelWriter.Shape> shapes, List<DType> dtypes) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        try (LanguageModel model = checked(LanguageModel.load(modelPath), prompts, file);
+             ProgressBar bar = BenchSupport.progress("bench mtp", 2L * prompts.size() + 1 + 2L * shapes.size() * dtypes.size())) {
+            ModelConfig c = model.config();
+            GenerateOptions ntp = GenerateOptions.greedy().maxTokens(maxTokens).decoder(GenerateOptions.Decoder.NTP);
             GenerateOptions mtp = ntp.decoder(GenerateOptions.Decoder.MTP).draftHeads(draftHeads);
             bar.setExtraMessage("warm-up");
             warmUp(model, prompts, ntp, mtp);

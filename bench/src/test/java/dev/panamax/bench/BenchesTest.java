@@ -168,7 +168,7 @@ class BenchesTest {
         assertEquals(c.path("cost").get(1).asDouble() + c.path("draft_cost").asDouble(), step, 1e-3 * step);
     }
 
-    @Test void mtpBenchNamesTheMissingPromptsFile(@TempDir Path dir) {
+    @Test void mtpBenchNamesTheMissingPromptsFile(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m");
         RandomModelWriter.writeMeta(model, RandomModelWriter.shape("tiny").withFutureTokens(2), DType.F32, 1);
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> MtpBench.defaultPrompts(model));
@@ -177,6 +177,10 @@ class BenchesTest {
         assertEquals(dir.resolve("absent") + ": no such file or folder", e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> MtpBench.readPrompts(dir.resolve("p.jsonl")));
         assertTrue(e.getMessage().contains("p.jsonl: no such prompts file"), e.getMessage());
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"ids\": [1]}\ngarbage\n");
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> MtpBench.readPrompts(bad));
+        assertTrue(e.getMessage().startsWith(bad + " line 2: not JSON: Unrecognized token 'garbage'"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("Source:"), "one line, no parser location: " + e.getMessage());
     }
 
     @Test void badArgumentsAreRejectedBeforeAnyMeasurement() {
@@ -185,6 +189,8 @@ class BenchesTest {
                 {"bench", "kernels", "--rounds", "0"},
                 {"bench", "kan", "--seconds", "0"}, {"bench", "kan", "--seconds", "-1"}, {"bench", "kan", "--batches", "1,0"},
                 {"bench", "mtp", "--model", "models/code-mtp4", "--verify-dtype", "F32,F16"},
+                {"bench", "mtp", "--model", "models/code-mtp4", "--limit", "0"}, {"bench", "mtp", "--model", "models/code-mtp4", "--limit", "-1"},
+                {"bench", "mtp", "--model", "models/code-mtp4", "--draft-heads", "0"},
                 {"demo", "--kan", "/nonexistent/kan"}, {"demo", "--model", "/nonexistent/model"}}) {
             java.io.StringWriter err = new java.io.StringWriter();
             var cl = Main.commandLine();

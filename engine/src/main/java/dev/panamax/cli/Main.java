@@ -43,8 +43,8 @@ public final class Main implements Runnable {
 
     /**
      * What went wrong, in words a user can act on: the file and the reason for file-system errors
-     * (whose own message is only the path), the exception's name when it has no message, and the
-     * cause when a wrapper merely repeats it.
+     * (whose own message is only the path), text that is not UTF-8, the exception's name when it has
+     * no message, and the cause when a wrapper merely repeats it.
      */
     static String describe(Throwable ex) {
         if (ex instanceof FileSystemException fs && fs.getReason() == null) {
@@ -57,11 +57,14 @@ public final class Main implements Runnable {
             };
             return fs.getFile() + ": " + what;
         }
+        if (ex instanceof java.nio.charset.CharacterCodingException)
+            return "not UTF-8 text (" + ex.getClass().getSimpleName() + ": " + ex.getMessage() + ")"; // its message is only "Input length = 1"
         String message = ex.getMessage();
         Throwable cause = ex.getCause();
         if (cause != null && cause != ex && (message == null || message.equals(cause.toString()))) return describe(cause);
         if (message == null || message.isBlank()) return ex.getClass().getSimpleName();
-        if (cause instanceof FileSystemException && ex instanceof java.io.UncheckedIOException && !message.contains(describe(cause)))
+        if ((cause instanceof FileSystemException || cause instanceof java.nio.charset.CharacterCodingException)
+                && ex instanceof java.io.UncheckedIOException && !message.contains(describe(cause)))
             return message + ": " + describe(cause);
         return message;
     }

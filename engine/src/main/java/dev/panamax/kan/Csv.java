@@ -59,7 +59,12 @@ public final class Csv {
         List<double[]> rows = new ArrayList<>();
         List<Integer> numbers = new ArrayList<>();
         String header = null;
-        List<String> lines = Files.readAllLines(file);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": not a CSV file (not UTF-8 text)", e);
+        }
         boolean first = true;
         for (int n = 0; n < lines.size(); n++) {
             String line = lines.get(n).strip();

@@ -118,6 +118,8 @@ final class PykanCheckpoint {
             @SuppressWarnings("unchecked") Map<String, Object> map = (Map<String, Object>) m;
             return map;
         } catch (org.yaml.snakeyaml.error.YAMLException e) {
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException)
+                throw new FormatException(file, null, "not a YAML file (not UTF-8 text)", e);
             throw new FormatException(file, null, "invalid YAML: " + e.getMessage(), e);
         }
     }

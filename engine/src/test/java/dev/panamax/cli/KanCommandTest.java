@@ -110,6 +110,14 @@ class KanCommandTest {
         r = run("kan", "predict", "--model", model.toString(), "--input", tmp.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains(tmp + ": a folder, not a CSV file"), r.err());
+        Path binary = Files.write(tmp.resolve("binary.csv"), new byte[] {(byte) 0xff, (byte) 0xfe, '1', ',', '2', '\n'});
+        r = run("kan", "predict", "--model", model.toString(), "--input", binary.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("binary.csv: not a CSV file (not UTF-8 text)"), r.err()); // was "Input length = 1"
+        Files.write(tmp.resolve("b_config.yml"), new byte[] {'w', ':', ' ', (byte) 0xff, (byte) 0xfe, '\n'});
+        r = run("kan", "info", "--model", tmp.resolve("b").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("b_config.yml: not a YAML file (not UTF-8 text)"), r.err());
 
         Path text = Files.writeString(tmp.resolve("text.csv"), "0.1,0.2\n0.3,abc\n");
         r = run("kan", "predict", "--model", model.toString(), "--input", text.toString());

@@ -17,6 +17,9 @@ class MainTest {
         assertEquals("reading prompts p.jsonl: p.jsonl: no such file or folder",
                 Main.describe(new UncheckedIOException("reading prompts p.jsonl", new NoSuchFileException("p.jsonl"))));
         assertEquals("p.jsonl: no such file or folder", Main.describe(new UncheckedIOException(new NoSuchFileException("p.jsonl"))));
+        // a binary file read as text: Java's own message is only "Input length = 1"
+        assertEquals("reading prompts p.jsonl: not UTF-8 text (MalformedInputException: Input length = 1)",
+                Main.describe(new UncheckedIOException("reading prompts p.jsonl", new java.nio.charset.MalformedInputException(1))));
     }
 
     @Test void otherErrorsKeepTheirMessageOrNameTheirKind() {
