@@ -84,6 +84,7 @@ public final class AllBench implements Callable<Integer> {
             if (!BENCHES.contains(s)) throw new IllegalArgumentException("--skip: unknown bench '" + s + "' (use " + String.join(", ", BENCHES) + ")");
         if (!torch.equals("auto") && !torch.equals("off")) throw new IllegalArgumentException("--torch must be auto or off, is " + torch);
         boolean torchOn = torch.equals("auto") && !quick;
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is a file, not a folder");
         Files.createDirectories(out);
 
         Map<String, JsonNode> results = new LinkedHashMap<>();

@@ -110,6 +110,7 @@ public final class GenerateBench implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (tokens < 2) throw new IllegalArgumentException("--tokens must be >= 2, is " + tokens);
         if (torchTokens < 2) throw new IllegalArgumentException("--torch-tokens must be >= 2, is " + torchTokens);
+        if (torchThreads < 1) throw new IllegalArgumentException("--torch-threads must be >= 1, is " + torchThreads);
         if (promptTokens < 1) throw new IllegalArgumentException("--prompt-tokens must be >= 1, is " + promptTokens);
         if (repeats < 1) throw new IllegalArgumentException("--repeats must be >= 1, is " + repeats);
         if (probeSliceMib < 1) throw new IllegalArgumentException("--probe-slice-mib must be >= 1, is " + probeSliceMib);

@@ -191,6 +191,7 @@ class BenchesTest {
                 {"bench", "mtp", "--model", "models/code-mtp4", "--verify-dtype", "F32,F16"},
                 {"bench", "mtp", "--model", "models/code-mtp4", "--limit", "0"}, {"bench", "mtp", "--model", "models/code-mtp4", "--limit", "-1"},
                 {"bench", "mtp", "--model", "models/code-mtp4", "--draft-heads", "0"},
+                {"bench", "generate", "--torch-threads", "0"}, {"bench", "all", "--out", "pom.xml"},
                 {"demo", "--kan", "/nonexistent/kan"}, {"demo", "--model", "/nonexistent/model"}}) {
             java.io.StringWriter err = new java.io.StringWriter();
             var cl = Main.commandLine();

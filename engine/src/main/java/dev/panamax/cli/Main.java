@@ -63,9 +63,13 @@ public final class Main implements Runnable {
         Throwable cause = ex.getCause();
         if (cause != null && cause != ex && (message == null || message.equals(cause.toString()))) return describe(cause);
         if (message == null || message.isBlank()) return ex.getClass().getSimpleName();
-        if ((cause instanceof FileSystemException || cause instanceof java.nio.charset.CharacterCodingException)
-                && ex instanceof java.io.UncheckedIOException && !message.contains(describe(cause)))
-            return message + ": " + describe(cause);
+        if (cause instanceof java.io.IOException && ex instanceof java.io.UncheckedIOException) {
+            String why = describe(cause), own = cause.getMessage();
+            if (message.contains(why)) return message;
+            // "cannot map X: X" (a file-system error's message is its path): the path once, then the reason
+            if (own != null && message.endsWith(": " + own)) message = message.substring(0, message.length() - own.length() - 2);
+            return message + ": " + why;
+        }
         return message;
     }
 

@@ -196,6 +196,7 @@ public final class SafeTensors implements TensorFile {
      * The file is written beside its destination, then moved into place, so no reader sees half of it.
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        if (Files.isDirectory(file)) throw new IllegalArgumentException(file + ": a folder; give the name of the file to write");
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");

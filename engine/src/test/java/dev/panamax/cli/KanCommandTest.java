@@ -133,8 +133,12 @@ class KanCommandTest {
         Path folder = Files.createDirectories(tmp.resolve("a-folder"));
         r = run("kan", "convert", "--model", model.toString(), "--output", folder.toString());
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("a-folder"), r.err());
+        assertTrue(r.err().contains(folder + ": a folder; give the name of the file to write"), r.err());
         assertFalse(Files.exists(tmp.resolve("a-folder.tmp")), "a failed convert leaves its temporary file behind");
+        Path nowhere = tmp.resolve("no/such/dir/m.kan");
+        r = run("kan", "convert", "--model", model.toString(), "--output", nowhere.toString());
+        assertEquals(1, r.code());
+        assertEquals("panamax: cannot write " + nowhere + ": " + nowhere + ".tmp: no such file or folder", r.err().strip()); // each path once
 
         Path empty = Files.writeString(tmp.resolve("empty.csv"), "x,y\n\n");
         r = run("kan", "predict", "--model", model.toString(), "--input", empty.toString());

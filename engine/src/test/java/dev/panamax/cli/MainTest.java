@@ -17,6 +17,12 @@ class MainTest {
         assertEquals("reading prompts p.jsonl: p.jsonl: no such file or folder",
                 Main.describe(new UncheckedIOException("reading prompts p.jsonl", new NoSuchFileException("p.jsonl"))));
         assertEquals("p.jsonl: no such file or folder", Main.describe(new UncheckedIOException(new NoSuchFileException("p.jsonl"))));
+        assertEquals("cannot write m.kan: No space left on device",
+                Main.describe(new UncheckedIOException("cannot write m.kan", new IOException("No space left on device"))));
+        assertEquals("cannot write m.kan: No space left on device",
+                Main.describe(new UncheckedIOException("cannot write m.kan: No space left on device", new IOException("No space left on device"))));
+        assertEquals("cannot map /m/x: /m/x: permission denied", // not "cannot map /m/x: /m/x: /m/x: permission denied"
+                Main.describe(new UncheckedIOException("cannot map /m/x: /m/x", new AccessDeniedException("/m/x"))));
         // a binary file read as text: Java's own message is only "Input length = 1"
         assertEquals("reading prompts p.jsonl: not UTF-8 text (MalformedInputException: Input length = 1)",
                 Main.describe(new UncheckedIOException("reading prompts p.jsonl", new java.nio.charset.MalformedInputException(1))));
