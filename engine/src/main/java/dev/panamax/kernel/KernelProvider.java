@@ -45,8 +45,11 @@ public final class KernelProvider {
         try {
             return new PanamaKernels(WorkerPool.shared());
         } catch (LinkageError | RuntimeException e) {
-            Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
-            // The cause's message names what failed; one without a message is named by its class.
+            // The first cause's message names what failed (a class whose initialiser failed before, in the
+            // spline kernels, is "Could not initialize class", its cause the original failure); one
+            // without a message is named by its class.
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getCause() != cause) cause = cause.getCause();
             String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
             return scalar("the Vector API kernels failed to start: " + why);
         }
@@ -70,6 +73,9 @@ public final class KernelProvider {
 
     private static Kernels scalar(String reason) {
         REASON[0] = reason;
+        // Said once: a mistyped -Dpanamax.kernels or -Dpanamax.vector.bits, or a missing --add-modules,
+        // would otherwise only show as a model running several times slower.
+        if (!reason.startsWith("forced")) System.err.println("panamax: the scalar kernels are in use (several times slower than the vector ones): " + reason);
         return SCALAR;
     }
 }

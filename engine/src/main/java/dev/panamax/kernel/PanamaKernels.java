@@ -60,12 +60,23 @@ final class PanamaKernels implements Kernels {
     /** {@code -Dpanamax.vector.bits} (128, 256 or 512, at most what the CPU offers); the CPU's preferred width by default. */
     private static VectorSpecies<Float> chooseSpecies() {
         int max = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        int bits = Integer.getInteger("panamax.vector.bits", max);
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(requestedBits(System.getProperty("panamax.vector.bits"), max)));
+    }
+
+    /** The width {@code value} of -Dpanamax.vector.bits asks for (none: max), or why it cannot be had; text that is no number is refused too, not ignored. */
+    static int requestedBits(String value, int max) {
+        if (value == null) return max;
+        int bits;
+        try {
+            bits = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            bits = -1;
+        }
         if (bits != 128 && bits != 256 && bits != 512)
-            throw new IllegalArgumentException("-Dpanamax.vector.bits must be 128, 256 or 512, is " + bits);
+            throw new IllegalArgumentException("-Dpanamax.vector.bits must be 128, 256 or 512, is '" + value + "'");
         if (bits > max)
             throw new IllegalArgumentException("-Dpanamax.vector.bits=" + bits + " exceeds this CPU's " + max + "-bit vectors");
-        return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+        return bits;
     }
 
     static int vectorBits() { return F.vectorBitSize(); }

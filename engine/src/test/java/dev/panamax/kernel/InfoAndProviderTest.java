@@ -29,6 +29,18 @@ class InfoAndProviderTest {
     }
 
     @Test
+    void vectorBitsPropertyIsCheckedNotIgnored() {
+        assertEquals(512, PanamaKernels.requestedBits(null, 512));
+        assertEquals(256, PanamaKernels.requestedBits(" 256", 512));
+        for (String bad : new String[] {"abc", "", "100", "1024", "256bits"}) { // "abc" was ignored: the CPU's width, silently
+            var e = assertThrows(IllegalArgumentException.class, () -> PanamaKernels.requestedBits(bad, 512), bad);
+            assertTrue(e.getMessage().contains("-Dpanamax.vector.bits must be 128, 256 or 512, is '" + bad + "'"), e.getMessage());
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> PanamaKernels.requestedBits("512", 256));
+        assertTrue(e.getMessage().contains("exceeds this CPU's 256-bit vectors"), e.getMessage());
+    }
+
+    @Test
     void infoHasTheDocumentedFields() {
         Map<String, Object> m = InfoCommand.info();
         assertInstanceOf(String.class, m.get("java_version"));
