@@ -43,17 +43,17 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default); > 0 samples")
     float temperature;
 
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "nucleus sampling mass in (0, 1] (default ${DEFAULT-VALUE})")
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "nucleus sampling mass in (0, 1] when sampling (default ${DEFAULT-VALUE})")
     float topP;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "sampling seed (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "sampling seed, when sampling (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--decoder", paramLabel = "ntp|mtp", description = "ntp: head 1 only; mtp: self-speculative with the extra heads"
             + " (default: mtp when the model has extra heads, else ntp)")
     String decoder;
 
-    @Option(names = "--draft-heads", paramLabel = "K", defaultValue = "-1", description = "extra heads mtp drafts with (default: all)")
+    @Option(names = "--draft-heads", paramLabel = "K", defaultValue = "-1", description = "extra heads mtp drafts with (default: all; only with mtp)")
     int draftHeads;
 
     @Option(names = "--json", description = "print one JSON object instead of streaming")
@@ -69,6 +69,9 @@ public final class GenerateCommand implements Callable<Integer> {
                 default -> throw new ParameterException(spec.commandLine(), "--decoder must be ntp or mtp, is " + decoder);
             }
         }
+        // an option that would change nothing is a mistake worth saying, not ignoring
+        if (dec == GenerateOptions.Decoder.NTP && draftHeads != -1)
+            throw new ParameterException(spec.commandLine(), "--draft-heads is for --decoder mtp (ntp drafts nothing)");
         GenerateOptions options;
         try {
             options = new GenerateOptions(maxTokens, temperature, topP, seed, dec, draftHeads, true, true);

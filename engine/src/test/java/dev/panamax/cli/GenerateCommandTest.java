@@ -66,6 +66,9 @@ class GenerateCommandTest {
         Run bad = run("generate", "--model", dir, "--decoder", "xyz");
         assertNotEquals(0, bad.code());
         assertTrue(bad.err().contains("--decoder"), bad.err());
+        Run ntpDrafts = run("generate", "--model", dir, "--prompt-ids", "1", "--decoder", "ntp", "--draft-heads", "2");
+        assertEquals(2, ntpDrafts.code(), "ntp with --draft-heads ran, ignoring it: " + ntpDrafts.out());
+        assertTrue(ntpDrafts.err().contains("--draft-heads is for --decoder mtp"), ntpDrafts.err());
         Run tooLong = run("generate", "--model", dir, "--prompt-ids", "1", "--max-tokens", "1000");
         assertNotEquals(0, tooLong.code());
         assertTrue(tooLong.err().contains("context"), tooLong.err());
