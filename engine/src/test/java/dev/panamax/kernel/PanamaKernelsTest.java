@@ -155,6 +155,47 @@ class PanamaKernelsTest {
     }
 
     @Test
+    void threadsCallingAtOnceGetTheBitsOfALoneCall() throws Exception {
+        // bf16 inputs are put in pair order in a buffer of the calling thread's; callers at once (one
+        // holding the pool, the others running theirs inline) must not share it. 611 × 517 goes to
+        // the pool, 203 × 60 stays on the calling thread; 12 rows take the widened path.
+        Random rnd = new Random(17);
+        Tensor[] ws = {weight(rnd, DType.BF16, 611, 517), weight(rnd, DType.BF16, 203, 60)};
+        int threads = 4, calls = 3;
+        float[][][] xs = new float[threads][calls][];
+        float[][][] want = new float[threads][calls][];
+        int[] rowsOf = {1, 3, 12};
+        for (int t = 0; t < threads; t++)
+            for (int c = 0; c < calls; c++) {
+                Tensor w = ws[(t + c) % 2];
+                xs[t][c] = random(rnd, rowsOf[c] * (int) w.dim(1));
+                want[t][c] = new float[rowsOf[c] * (int) w.dim(0)];
+                PANAMA.matmul(xs[t][c], rowsOf[c], w, want[t][c]);
+            }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<String>>();
+            for (int t = 0; t < threads; t++) {
+                int me = t;
+                futures.add(pool.submit(() -> {
+                    for (int it = 0; it < 60; it++)
+                        for (int c = 0; c < calls; c++) {
+                            Tensor w = ws[(me + c) % 2];
+                            float[] out = new float[want[me][c].length];
+                            PANAMA.matmul(xs[me][c], rowsOf[c], w, out);
+                            if (!Arrays.equals(want[me][c], out)) return "thread " + me + " call " + c + " (" + rowsOf[c] + " rows, "
+                                    + w.dim(0) + " x " + w.dim(1) + ") iteration " + it + " differs from its lone call";
+                        }
+                    return null;
+                }));
+            }
+            for (var f : futures) assertNull(f.get());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void chunksCoverEveryTileOnceLargeFirst() {
         for (int tiles : new int[] {1, 7, 192, 576, 8000})
             for (int threads : new int[] {1, 2, 3, 16})
