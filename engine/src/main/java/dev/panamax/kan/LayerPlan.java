@@ -279,11 +279,18 @@ final class LayerPlan {
      * The same floats as the tiled loop.
      */
     private void sample(float[] x, float[] sub, boolean split) {
-        Sample s = prepare(x);
         int slices = sliceFrom.length - 1;
-        if (split && slices > 1) KernelProvider.pool().parallelFor(slices, q -> slice(q, s, sub));
-        else   // one thread: w's whole rows (4-5% faster than ws slice by slice, [64,256,256,10] interleaved)
-            kernels.accumulateSample(w, rowsPerInput * out, out, 0, s.base, s.row, s.c, in, k + 1, in, out, sub, 0);
+        if (split && slices > 1) {
+            // Each thread prepares the sample itself, in its own Sample: the worker starts at once
+            // instead of waiting for the caller's preparation, and then reads its bases from its
+            // own cache rather than from the caller's core (a few KB per layer). A thread that takes
+            // a second slice (the caller, when the worker is late) has its Sample ready.
+            Thread caller = Thread.currentThread();
+            KernelProvider.pool().parallelFor(slices, q -> slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub));
+            return;
+        }
+        Sample s = prepare(x);   // one thread: w's whole rows (4-5% faster than ws slice by slice, [64,256,256,10] interleaved)
+        kernels.accumulateSample(w, rowsPerInput * out, out, 0, s.base, s.row, s.c, in, k + 1, in, out, sub, 0);
     }
 
     private void slice(int q, Sample s, float[] sub) {
