@@ -6,7 +6,8 @@ with B(x) every B-spline basis of x from the Cox-de Boor recursion on a uniform 
 knots each side. Random parameters; only the speed matters here.
 
 Usage: kan_torch.py SECONDS SPEC...   with SPEC = name:g:k:w0,w1,...:b1,b2,...
-Prints one JSON object per (model, batch): {"model", "batch", "samples_per_second"}.
+Prints one JSON object per (model, batch): {"model", "batch", "samples_per_second"}: calls over
+SECONDS after the same warm-up Panamax's side gets (until_steady), so that neither side is timed cold.
 """
 import json
 import os
@@ -43,10 +44,27 @@ class KanLinear(torch.nn.Module):
         return base + F.linear(self.bases(x).view(x.shape[0], -1), w)
 
 
+def until_steady(model, x):
+    """Warm-up as Panamax's bench gets it (KanBench.untilSteady): 50 ms chunks of calls until three
+    chunks in a row are not 5% faster per call than the best before, 150 ms to 5 s."""
+    best, stale, start = float("inf"), 0, time.perf_counter()
+    while stale < 3 and time.perf_counter() - start < 5.0:
+        runs, t0 = 0, time.perf_counter()
+        while True:
+            model(x)
+            runs += 1
+            elapsed = time.perf_counter() - t0
+            if elapsed >= 0.05:
+                break
+        per_call = elapsed / runs
+        stale = 0 if per_call < 0.95 * best else stale + 1
+        best = min(best, per_call)
+
+
 def samples_per_second(model, n_in, batch, seconds):
     x = torch.rand(batch, n_in) * 2 - 1
     with torch.inference_mode():
-        model(x)
+        until_steady(model, x)
         runs, start = 0, time.perf_counter()
         while True:
             model(x)

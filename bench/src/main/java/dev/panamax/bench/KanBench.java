@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  * G=20 (k = 3) at batch 1, 64 and 4096, against an MLP with as many parameters in Panamax and the
  * same KANs in PyTorch (bench/kan_torch.py, efficient-kan's formulation, 2 threads) when torch can
  * be imported by /usr/bin/python3. Without Python the PyTorch rows are simply absent. The KAN and
- * the MLP are timed in interleaved rounds ({@link #measurePair}); PyTorch runs after, in its own process.
+ * the MLP are timed in interleaved rounds ({@link #measurePair}); PyTorch runs after, in its own
+ * process, warmed up by the same rule as {@link #untilSteady} and timed over {@code --seconds}
+ * (warmed by one call only, its batch-1 speed swung 4x from run to run).
  */
 @Command(name = "kan", mixinStandardHelpOptions = true,
         description = "KAN inference speed: Panamax vs an equal-parameter MLP (Panamax) vs PyTorch (efficient-kan's formulation, 2 threads).")
