@@ -400,14 +400,20 @@ final class PanamaKernels implements Kernels {
         int pairs = pairBound(n);
         for (int r = 0; r < rows; r++) {
             int base = r * n;
-            for (int b = base; b < base + pairs; b += 2 * L)
-                for (int j = 0; j < L; j++) {
-                    dst[b + j] = x[b + 2 * j];
-                    dst[b + L + j] = x[b + 2 * j + 1];
-                }
+            for (int b = base; b < base + pairs; b += 2 * L) {
+                FloatVector lo = FloatVector.fromArray(F, x, b), hi = FloatVector.fromArray(F, x, b + L);
+                lo.rearrange(EVENS, hi).intoArray(dst, b);
+                lo.rearrange(ODDS, hi).intoArray(dst, b + L);
+            }
             System.arraycopy(x, base + pairs, dst, base + pairs, n - pairs);
         }
     }
+
+    /**
+     * Lane j takes element 2j (EVENS) or 2j + 1 (ODDS) of two vectors end to end: indexes past the
+     * first vector are exceptional, which {@code rearrange(shuffle, second)} takes from the second.
+     */
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(F, j -> 2 * j), ODDS = VectorShuffle.fromOp(F, j -> 2 * j + 1);
 
     /**
      * IEEE half floats widened exactly: exponent and mantissa moved to a float's place and scaled by
@@ -1032,44 +1038,45 @@ final class PanamaKernels implements Kernels {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
         int pairs = pairBound(in);
-        IntVector high = high(); // even(), odd() and bf16Pairs() are spelled out: see bf16Tile8x1
+        // even(), odd() and bf16Pairs() are spelled out (see bf16Tile8x1), and the rows go four at a time:
+        // the pairs, weights and activations of all eight beside the 16 accumulators spilled registers
+        IntVector high = high();
         for (int i = 0; i < pairs; i += 2 * L) {
             long p = b0 + 2L * i;
+            FloatVector v0 = FloatVector.fromArray(F, x, i), v1 = FloatVector.fromArray(F, x, in + i);
+            FloatVector u0 = FloatVector.fromArray(F, x, i + L), u1 = FloatVector.fromArray(F, x, in + i + L);
             IntVector q0 = IntVector.fromMemorySegment(I, w, p, LE);
             IntVector q1 = IntVector.fromMemorySegment(I, w, p + r, LE);
             IntVector q2 = IntVector.fromMemorySegment(I, w, p + 2 * r, LE);
             IntVector q3 = IntVector.fromMemorySegment(I, w, p + 3 * r, LE);
-            IntVector q4 = IntVector.fromMemorySegment(I, w, p + 4 * r, LE);
-            IntVector q5 = IntVector.fromMemorySegment(I, w, p + 5 * r, LE);
-            IntVector q6 = IntVector.fromMemorySegment(I, w, p + 6 * r, LE);
-            IntVector q7 = IntVector.fromMemorySegment(I, w, p + 7 * r, LE);
-            FloatVector v0 = FloatVector.fromArray(F, x, i), v1 = FloatVector.fromArray(F, x, in + i);
             FloatVector w0 = q0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w1 = q1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w2 = q2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w3 = q3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w4 = q4.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w5 = q5.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w6 = q6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w7 = q7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
-            a04 = w4.fma(v0, a04); a05 = w5.fma(v0, a05); a06 = w6.fma(v0, a06); a07 = w7.fma(v0, a07);
             a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
-            a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
-            v0 = FloatVector.fromArray(F, x, i + L);
-            v1 = FloatVector.fromArray(F, x, in + i + L);
             w0 = q0.and(high).reinterpretAsFloats();
             w1 = q1.and(high).reinterpretAsFloats();
             w2 = q2.and(high).reinterpretAsFloats();
             w3 = q3.and(high).reinterpretAsFloats();
+            a00 = w0.fma(u0, a00); a01 = w1.fma(u0, a01); a02 = w2.fma(u0, a02); a03 = w3.fma(u0, a03);
+            a10 = w0.fma(u1, a10); a11 = w1.fma(u1, a11); a12 = w2.fma(u1, a12); a13 = w3.fma(u1, a13);
+            IntVector q4 = IntVector.fromMemorySegment(I, w, p + 4 * r, LE);
+            IntVector q5 = IntVector.fromMemorySegment(I, w, p + 5 * r, LE);
+            IntVector q6 = IntVector.fromMemorySegment(I, w, p + 6 * r, LE);
+            IntVector q7 = IntVector.fromMemorySegment(I, w, p + 7 * r, LE);
+            FloatVector w4 = q4.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w5 = q5.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w6 = q6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w7 = q7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a04 = w4.fma(v0, a04); a05 = w5.fma(v0, a05); a06 = w6.fma(v0, a06); a07 = w7.fma(v0, a07);
+            a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
             w4 = q4.and(high).reinterpretAsFloats();
             w5 = q5.and(high).reinterpretAsFloats();
             w6 = q6.and(high).reinterpretAsFloats();
             w7 = q7.and(high).reinterpretAsFloats();
-            a00 = w0.fma(v0, a00); a01 = w1.fma(v0, a01); a02 = w2.fma(v0, a02); a03 = w3.fma(v0, a03);
-            a04 = w4.fma(v0, a04); a05 = w5.fma(v0, a05); a06 = w6.fma(v0, a06); a07 = w7.fma(v0, a07);
-            a10 = w0.fma(v1, a10); a11 = w1.fma(v1, a11); a12 = w2.fma(v1, a12); a13 = w3.fma(v1, a13);
-            a14 = w4.fma(v1, a14); a15 = w5.fma(v1, a15); a16 = w6.fma(v1, a16); a17 = w7.fma(v1, a17);
+            a04 = w4.fma(u0, a04); a05 = w5.fma(u0, a05); a06 = w6.fma(u0, a06); a07 = w7.fma(u0, a07);
+            a14 = w4.fma(u1, a14); a15 = w5.fma(u1, a15); a16 = w6.fma(u1, a16); a17 = w7.fma(u1, a17);
         }
         // parked for finishTile8 in the order finishRows reads them: weight rows 0..3 for activation
         // rows 0 and 1, then weight rows 4..7
