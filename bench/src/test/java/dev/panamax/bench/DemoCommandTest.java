@@ -25,8 +25,10 @@ class DemoCommandTest {
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     static final Path KAN = ROOT.resolve(DemoCommand.DEFAULT_KAN);
 
-    /** Runs {@code panamax args...} in-process; returns stdout after checking the exit code. */
-    static String run(String... args) {
+    /** What an in-process {@code panamax args...} gave: its exit code, stdout and stderr. */
+    record Outcome(int code, String out, String err) {}
+
+    static Outcome execute(String... args) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         PrintStream old = System.out, oldErr = System.err;
         int code;
@@ -39,9 +41,14 @@ class DemoCommandTest {
             System.setOut(old);
             System.setErr(oldErr);
         }
-        String out = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, "panamax " + String.join(" ", args) + " failed; stderr: " + err.toString(StandardCharsets.UTF_8) + "\nstdout: " + out);
-        return out;
+        return new Outcome(code, buf.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Runs {@code panamax args...} in-process; returns stdout after checking the exit code. */
+    static String run(String... args) {
+        Outcome o = execute(args);
+        assertEquals(0, o.code(), "panamax " + String.join(" ", args) + " failed; stderr: " + o.err() + "\nstdout: " + o.out());
+        return o.out();
     }
 
     private static int count(String text, String what) {
@@ -74,22 +81,10 @@ class DemoCommandTest {
 
     @Test void kanInputsWithoutSamplesAreRefusedBeforeTheGeneration(@TempDir Path dir) throws Exception {
         Path csv = Files.writeString(dir.resolve("header-only.csv"), "x,y\n");
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream old = System.out, oldErr = System.err;
-        int code;
-        try (PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
-             PrintStream captureErr = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            System.setErr(captureErr);
-            code = Main.commandLine().execute("demo", "--model", dir.toString(), "--kan", KAN.toString(), "--kan-input", csv.toString());
-        } finally {
-            System.setOut(old);
-            System.setErr(oldErr);
-        }
-        String e = err.toString(StandardCharsets.UTF_8);
-        assertEquals(1, code, e);
-        assertTrue(e.contains("header-only.csv: no samples"), e); // was "/ by zero" after the generation
-        assertEquals("", buf.toString(StandardCharsets.UTF_8), "nothing runs before the inputs are read");
+        Outcome o = execute("demo", "--model", dir.toString(), "--kan", KAN.toString(), "--kan-input", csv.toString());
+        assertEquals(1, o.code(), o.err());
+        assertTrue(o.err().contains("header-only.csv: no samples"), o.err()); // was "/ by zero" after the generation
+        assertEquals("", o.out(), "nothing runs before the inputs are read");
     }
 
     @Test void demoShowsTheBundledKanOutputs() throws Exception {
