@@ -190,8 +190,11 @@ final class LayerPlan {
 
     /**
      * Local path, into sub (rows × out, zero on entry). Batch 1 goes through {@link #sample}, split
-     * across the pool or not as its calls' times say ({@link #splitNow}); from 2 rows the tiled loop
-     * was as fast ([64,256,256,10], batch 16, interleaved). Other small batches on a wide layer split
+     * across the pool or not as its calls' times say ({@link #splitNow}); from 2 rows the tiled loop.
+     * That loop was as fast when it was chosen ([64,256,256,10], batch 16, interleaved), but batch 1
+     * has since got faster: on [64,256,256,10] G=5 the same 16 samples took 31 us each through the
+     * loop and 24 us one by one (G=20: 36 against 40 us; [2,5,1]: the loop 6x faster), and no rule
+     * that picks between them is measured yet. Other small batches on a wide layer split
      * their outputs across the pool when {@link #splitOutputs} (each worker streams its own slice of
      * w); a large batch is already split by samples in {@link KanModel#forward}.
      */
