@@ -136,8 +136,8 @@ final class PanamaKernels implements Kernels {
         for (int m = 0; m < n; m++) {
             int outDim = (int) ws[m].dim(0), in = (int) ws[m].dim(1);
             if (rows[m] > 0 && in == 0) Arrays.fill(outs[m], 0, rows[m] * outDim, 0f);
-            if (rows[m] == 0 || in == 0) continue;
-            units += (outDim + UNIT - 1) / UNIT;
+            if (empty(rows[m], ws[m])) continue;
+            units += units(rows[m], ws[m]);
             work += (long) rows[m] * outDim * in;
             bytes += ws[m].data().byteSize();
             shared &= pool.canShare(ws[m].data());
@@ -148,7 +148,7 @@ final class PanamaKernels implements Kernels {
         // small model's one-row pass makes several such calls per block.
         if (work < PARALLEL_MIN_WEIGHTS || !shared) {
             for (int m = 0; m < n; m++)
-                if (rows[m] > 0 && ws[m].dim(1) > 0)
+                if (!empty(rows[m], ws[m]))
                     matmulRange(inOrder(xs[m], rows[m], ws[m], 0), rows[m], ws[m], (int) ws[m].dim(0), (int) ws[m].dim(1), outs[m], 0, (int) ws[m].dim(0));
             return;
         }
@@ -158,7 +158,7 @@ final class PanamaKernels implements Kernels {
                     && ws[m].dim(1) == ws[m - 1].dim(1) ? ordered[m - 1] : inOrder(xs[m], rows[m], ws[m], m);
         int[] first = new int[n + 1]; // matrix m's units are [first[m], first[m + 1]) of the whole (none for an empty one)
         for (int m = 0; m < n; m++)
-            first[m + 1] = first[m] + (rows[m] == 0 || ws[m].dim(1) == 0 ? 0 : (int) ((ws[m].dim(0) + UNIT - 1) / UNIT));
+            first[m + 1] = first[m] + units(rows[m], ws[m]);
         int minUnits = (int) Math.max(1, MIN_CHUNK_BYTES * units / bytes);
         int maxUnits = (int) Math.max(minUnits, MAX_CHUNK_BYTES * units / bytes);
         int[] bounds = chunkBounds(units, pool.threads(), minUnits, maxUnits);
@@ -174,6 +174,12 @@ final class PanamaKernels implements Kernels {
             }
         });
     }
+
+    /** A matmul with no work: no activation rows, or no inputs (its outputs are zeros). */
+    private static boolean empty(int rows, Tensor w) { return rows == 0 || w.dim(1) == 0; }
+
+    /** The units of work ({@link #UNIT} output rows) a matmul brings to {@link #matmulAll}: none when it is empty. */
+    private static int units(int rows, Tensor w) { return empty(rows, w) ? 0 : (int) ((w.dim(0) + UNIT - 1) / UNIT); }
 
     /** Per thread: the inputs of its calls with bf16 weights, in pair order, one slot per matrix of a call. */
     private static final ThreadLocal<float[][]> PAIRED = ThreadLocal.withInitial(() -> new float[4][]);
@@ -368,9 +374,10 @@ final class PanamaKernels implements Kernels {
     //
     // Widening bf16 lane by lane (bf16 above) costs a shuffle per L weights: on rows in the L2 the
     // 8-row GEMV tile converted 16 bf16 a nanosecond that way, and 40 with the pairs below (scratch
-    // harness, one thread), which leaves the cores free to keep more reads in flight. So bf16 rows are read 2L weights at a time as L ints: each int
-    // holds a pair, the even weight in its low half and the odd one in its high half, and a shift or
-    // a mask turns the int vector into the even or the odd weights as floats, in place. The
+    // harness, one thread), which leaves the cores free to keep more reads in flight. So bf16 rows
+    // are read 2L weights at a time as L ints: each int holds a pair, the even weight in its low
+    // half and the odd one in its high half, and a shift or a mask turns the int vector into the
+    // even or the odd weights as floats, in place. The
     // activations are put in the same order once per call (pairOrder): within each block of 2L, the
     // even elements, then the odd ones. A dot product then adds, lane by lane, its even product and
     // its odd product block by block, and the rest of the row (under 2L) goes to the scalar tail.
