@@ -220,7 +220,7 @@ public final class AllBench implements Callable<Integer> {
         boolean ownBar = bench.equals("generate") || bench.equals("mtp");
         byte[] stdout;
         int code;
-        try (ProgressBar ticker = ownBar ? null : BenchSupport.progress("bench " + bench, -1, System.err)) {
+        try (ProgressBar ticker = ownBar ? null : BenchSupport.progress("bench " + bench, -1)) {
             stdout = p.getInputStream().readAllBytes();
             code = p.waitFor();
         }

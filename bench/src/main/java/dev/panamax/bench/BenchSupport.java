@@ -10,7 +10,6 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -131,15 +130,10 @@ final class BenchSupport {
         return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
     }
 
-    /** A progress bar on stderr, so that stdout keeps only the result. */
+    /** A progress bar on stderr, so that stdout keeps only the result; {@code steps} -1 for one that only ticks. */
     static ProgressBar progress(String task, long steps) {
-        return progress(task, steps, System.err);
-    }
-
-    /** A progress bar on {@code to}; {@code steps} -1 for one that only ticks. */
-    static ProgressBar progress(String task, long steps, PrintStream to) {
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new ConsoleProgressBarConsumer(to)).continuousUpdate().build();
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).continuousUpdate().build();
     }
 
     static Path tempFolder() {
