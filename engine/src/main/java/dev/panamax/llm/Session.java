@@ -29,9 +29,6 @@ public final class Session {
     final float[] x;
     /** The heads' final-normed output rows, and their logits. */
     final float[] normed, logits;
-    /** The trunk's buffers, then one set per head used (heads run side by side, see {@link Transformer#heads}). */
-    final Scratch trunk;
-    final Scratch[] heads;
 
     /**
      * The arguments of one kernel call over several matrices ({@code Kernels.matmul(xs, rows, ws, outs)}),
@@ -57,7 +54,11 @@ public final class Session {
         }
     }
 
-    /** The trunk's buffers as a group of one; heads h0.. onwards' buffers (a group is the first n of them). */
+    /**
+     * The trunk's buffers as a group of one; then one set per head used, heads h0.. onwards' from
+     * {@code headGroups[h0]} (heads run side by side, see {@link Transformer#heads}; a group of n
+     * heads is the first n of them).
+     */
     final Scratch[] trunkGroup;
     final Scratch[][] headGroups;
 
@@ -110,10 +111,9 @@ public final class Session {
         x = new float[maxRows * d];
         normed = new float[maxRows * d];
         logits = new float[Math.multiplyExact(maxRows, c.vocabSize())];
-        trunk = new Scratch(c, maxRows, x);
-        heads = new Scratch[headsUsed];
+        trunkGroup = new Scratch[] {new Scratch(c, maxRows, x)};
+        Scratch[] heads = new Scratch[headsUsed];
         for (int h = 0; h < headsUsed; h++) heads[h] = new Scratch(c, maxRows, new float[maxRows * d]);
-        trunkGroup = new Scratch[] {trunk};
         headGroups = new Scratch[headsUsed][];
         for (int h0 = 0; h0 < headsUsed; h0++) headGroups[h0] = Arrays.copyOfRange(heads, h0, headsUsed);
         calls = new Call[3][headsUsed];
