@@ -79,18 +79,17 @@ public final class DemoCommand implements Callable<Integer> {
             if (p != null && !Files.exists(p) && !Files.exists(Path.of(p + "_config.yml")))
                 throw new IllegalArgumentException(p + ": no such file or folder");
         Path input = kanInput != null ? kanInput : (Files.isDirectory(kanPath) ? kanPath : kanPath.toAbsolutePath().getParent()).resolve("samples.csv");
-        float[][] samples; // read (and any fault in them said) before the generation too
         try (KanModel k = KanModel.load(kanPath)) {
-            samples = Csv.readSamples(input, k.inputWidth());
-        }
+            float[][] samples = Csv.readSamples(input, k.inputWidth()); // read (and any fault in them said) before the generation too
 
-        out.println("Panamax demo: multi-token-prediction decoding and a Kolmogorov-Arnold network on this CPU");
-        step(1, "machine");
-        machine();
-        step(2, "language model " + modelPath);
-        generation(modelPath);
-        step(3, "KAN " + kanPath);
-        kan(kanPath, input, samples);
+            out.println("Panamax demo: multi-token-prediction decoding and a Kolmogorov-Arnold network on this CPU");
+            step(1, "machine");
+            machine();
+            step(2, "language model " + modelPath);
+            generation(modelPath);
+            step(3, "KAN " + kanPath);
+            kan(k, input, samples);
+        }
         out.printf(Locale.ROOT, "%ndone in %.1f s. Measure more with 'panamax bench mtp|kan|all' (see README.md).%n", seconds());
         return 0;
     }
@@ -201,20 +200,18 @@ public final class DemoCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    private void kan(Path kanPath, Path input, float[][] x) throws Exception {
-        try (KanModel k = KanModel.load(kanPath)) {
-            out.printf(Locale.ROOT, "  %s checkpoint, widths %s, %d parameters%n", k.format(), widths(k), k.parameterCount());
-            float[][] y = k.predict(x);
-            double[] truth = truth(input, x.length);
-            int shown = Math.min(8, x.length);
-            out.printf(Locale.ROOT, "  inputs from %s (%d samples, first %d shown)%s:%n", input, x.length, shown,
-                    truth == null ? "" : ", with the formula the KAN learned");
-            for (int r = 0; r < shown; r++)
-                out.printf(Locale.ROOT, "    %-28s -> %s%s%n", format(x[r]), format(y[r]),
-                        truth == null ? "" : String.format(Locale.ROOT, "   (formula %9.5f)", truth[r]));
-            for (int batch : new int[] {1, 4096})
-                out.printf(Locale.ROOT, "  batch %4d: %,12.0f samples/s (path per layer: %s)%n", batch, samplesPerSecond(k, x, batch), k.paths(batch));
-        }
+    private void kan(KanModel k, Path input, float[][] x) {
+        out.printf(Locale.ROOT, "  %s checkpoint, widths %s, %d parameters%n", k.format(), widths(k), k.parameterCount());
+        float[][] y = k.predict(x);
+        double[] truth = truth(input, x.length);
+        int shown = Math.min(8, x.length);
+        out.printf(Locale.ROOT, "  inputs from %s (%d samples, first %d shown)%s:%n", input, x.length, shown,
+                truth == null ? "" : ", with the formula the KAN learned");
+        for (int r = 0; r < shown; r++)
+            out.printf(Locale.ROOT, "    %-28s -> %s%s%n", format(x[r]), format(y[r]),
+                    truth == null ? "" : String.format(Locale.ROOT, "   (formula %9.5f)", truth[r]));
+        for (int batch : new int[] {1, 4096})
+            out.printf(Locale.ROOT, "  batch %4d: %,12.0f samples/s (path per layer: %s)%n", batch, samplesPerSecond(k, x, batch), k.paths(batch));
     }
 
     /**
