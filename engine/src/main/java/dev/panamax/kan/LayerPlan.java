@@ -129,8 +129,7 @@ final class LayerPlan {
         for (int i = 1; same && i < in; i++) same = Arrays.equals(spanKnots[i], spanKnots[0]);
         sharedGrid = same;
         samples = ThreadLocal.withInitial(() -> new Sample(in, k));
-        int threads = KernelProvider.pool().threads();
-        int slices = threads > 1 && out >= 64 * threads && (long) in * out >= SPLIT_FROM ? threads : 1;
+        int slices = splittable(1) ? KernelProvider.pool().threads() : 1;     // batch 1's split, when it may split
         int width = (out / slices + 15) / 16 * 16;     // whole vectors per slice
         sliceFrom = new int[slices + 1];
         sliceAt = new int[slices];
