@@ -336,10 +336,9 @@ final class LayerPlan {
         if (sharedGrid) {
             Knots kn = knots[0];
             int left = kernels.cubicWindows(x, in, spanKnots[0], spans, kn.knot(0), kn.invStep(), nb, s.row, s.c, in, s.outliers);
-            float first = kn.knot(0), last = kn.knot(kn.knotCount() - 1);
-            for (int e = 0; e < left; e++) {          // off the grid (no bases: Knots.span's first test), on a knot, not finite
+            for (int e = 0; e < left; e++) {          // off the grid (Knots.span gives -1: no bases), on a knot, not finite
                 int i = s.outliers[e];
-                if (x[i] >= first && x[i] < last) scalarWeights(x[i], i, s); else s.row[i] = -1;
+                scalarWeights(x[i], i, s);
             }
         } else {
             for (int i = 0; i < in; i++) scalarWeights(x[i], i, s);
