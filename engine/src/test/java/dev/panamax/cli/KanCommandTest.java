@@ -88,26 +88,13 @@ class KanCommandTest {
     @Test
     void badInputGivesErrorsNamingTheCause() throws Exception {
         Path model = pykan("toy_exp_sin");
-        Path wide = Files.writeString(tmp.resolve("wide.csv"), "0.1,0.2,0.3\n");
-        Result r = run("kan", "predict", "--model", model.toString(), "--input", wide.toString());
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("wide.csv:1: 3 values, the model takes 2"), r.err());
-        Path late = Files.writeString(tmp.resolve("late.csv"), "x,y\n0.1,0.2\n\n0.3\n"); // named by its line, past a header and a blank
-        r = run("kan", "predict", "--model", model.toString(), "--input", late.toString());
-        assertTrue(r.err().contains("late.csv:4: 1 value, the model takes 2"), r.err());
+        predictFails(model, "wide.csv", "0.1,0.2,0.3\n", "wide.csv:1: 3 values, the model takes 2");
+        predictFails(model, "late.csv", "x,y\n0.1,0.2\n\n0.3\n", "late.csv:4: 1 value, the model takes 2"); // named by its line, past a header and a blank
         // a one-sample file with a typo is a bad row, not a header followed by nothing
-        Path typo = Files.writeString(tmp.resolve("typo.csv"), "0.1,0.2x\n");
-        r = run("kan", "predict", "--model", model.toString(), "--input", typo.toString());
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("typo.csv:1: column 2: '0.2x' is not a number"), r.err());
-        Path cell = Files.writeString(tmp.resolve("cell.csv"), "0.1,\n");
-        r = run("kan", "predict", "--model", model.toString(), "--input", cell.toString());
-        assertTrue(r.err().contains("cell.csv:1: column 2: '' is not a number"), r.err());
-        Path semi = Files.writeString(tmp.resolve("semi.csv"), "0.1;0.2\n");
-        r = run("kan", "predict", "--model", model.toString(), "--input", semi.toString());
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("semi.csv: no samples (its only line, '0.1;0.2', was taken as a header)"), r.err());
-        r = run("kan", "predict", "--model", model.toString(), "--input", tmp.toString());
+        predictFails(model, "typo.csv", "0.1,0.2x\n", "typo.csv:1: column 2: '0.2x' is not a number");
+        predictFails(model, "cell.csv", "0.1,\n", "cell.csv:1: column 2: '' is not a number");
+        predictFails(model, "semi.csv", "0.1;0.2\n", "semi.csv: no samples (its only line, '0.1;0.2', was taken as a header)");
+        Result r = run("kan", "predict", "--model", model.toString(), "--input", tmp.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains(tmp + ": a folder, not a CSV file"), r.err());
         Path binary = Files.write(tmp.resolve("binary.csv"), new byte[] {(byte) 0xff, (byte) 0xfe, '1', ',', '2', '\n'});
@@ -119,9 +106,7 @@ class KanCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("b_config.yml: not a YAML file (not UTF-8 text)"), r.err());
 
-        Path text = Files.writeString(tmp.resolve("text.csv"), "0.1,0.2\n0.3,abc\n");
-        r = run("kan", "predict", "--model", model.toString(), "--input", text.toString());
-        assertTrue(r.err().contains("text.csv:2: column 2: 'abc' is not a number"), r.err());
+        Path text = predictFails(model, "text.csv", "0.1,0.2\n0.3,abc\n", "text.csv:2: column 2: 'abc' is not a number");
 
         r = run("kan", "predict", "--model", tmp.resolve("nothing").toString(), "--input", text.toString());
         assertEquals(1, r.code());
@@ -140,10 +125,7 @@ class KanCommandTest {
         assertEquals(1, r.code());
         assertEquals("panamax: cannot write " + nowhere + ": " + nowhere + ".tmp: no such file or folder", r.err().strip()); // each path once
 
-        Path empty = Files.writeString(tmp.resolve("empty.csv"), "x,y\n\n");
-        r = run("kan", "predict", "--model", model.toString(), "--input", empty.toString());
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("empty.csv: no samples"), r.err());
+        predictFails(model, "empty.csv", "x,y\n\n", "empty.csv: no samples");
 
         Path good = Files.writeString(tmp.resolve("good.csv"), "0.1,0.2\n");
         r = run("kan", "predict", "--model", model.toString(), "--input", good.toString(), "--output", tmp.resolve("no/such/dir/out.csv").toString());
@@ -170,5 +152,14 @@ class KanCommandTest {
         Files.writeString(tmp.resolve("d_config.yml"), Files.readString(dir.resolve("model_config.yml")));
         r = run("kan", "info", "--model", tmp.resolve("d").toString());
         assertTrue(r.err().contains("d_state") && r.err().contains("missing pykan state file"), r.err());
+    }
+
+    /** Writes text to the CSV file name in tmp; predicting from it must exit 1 with an error holding expected. */
+    private Path predictFails(Path model, String name, String text, String expected) throws Exception {
+        Path csv = Files.writeString(tmp.resolve(name), text);
+        Result r = run("kan", "predict", "--model", model.toString(), "--input", csv.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains(expected), r.err());
+        return csv;
     }
 }
