@@ -14,12 +14,8 @@ import os
 import sys
 import time
 
-# PyTorch's OpenMP threads spin between calls, as Panamax's pool does (spinMicros): with libgomp's
-# default, a 2-thread batch-1 run of [64,256,256,10] G=5 fell into a mode where its threads slept
-# between the small ops, at 360-590 samples/s in five of six runs and 1,770 in the sixth; ACTIVE gave
-# 1,660-1,740 in every run (and G=20 252 against 136). Set before torch loads libgomp; the
-# generate bench's torch_generate.py does the same.
-os.environ.setdefault("OMP_WAIT_POLICY", "ACTIVE")
+# `panamax bench kan` runs this script twice, with OMP_WAIT_POLICY=ACTIVE and =PASSIVE, and keeps
+# the faster figure of each row: neither libgomp setting (nor its default) is PyTorch's best everywhere.
 
 import torch
 import torch.nn.functional as F

@@ -87,7 +87,8 @@ public final class GenerateBench implements Callable<Integer> {
     Path python;
 
     @Option(names = "--torch-tokens", paramLabel = "N", defaultValue = "16",
-            description = "tokens per PyTorch run, one timed run after a warm-up: eager decoding is slow, so this keeps the bench short (default ${DEFAULT-VALUE})")
+            description = "tokens per PyTorch run, one timed run after a warm-up, once with OMP_WAIT_POLICY=ACTIVE and once PASSIVE, the faster counting:"
+                    + " eager decoding is slow, so this keeps the bench short (default ${DEFAULT-VALUE})")
     int torchTokens;
 
     @Option(names = "--torch-threads", paramLabel = "N", defaultValue = "2", description = "PyTorch threads (default ${DEFAULT-VALUE})")
@@ -219,11 +220,13 @@ public final class GenerateBench implements Callable<Integer> {
             int[] ids = new int[out.path("ids").size()];
             for (int i = 0; i < ids.length; i++) ids[i] = out.path("ids").get(i).asInt();
             row.put("torch_tokens_per_second", BenchSupport.round(torchTps, 4));
+            row.put("torch_omp_wait_policy", out.path("omp_wait_policy").asText()); // the faster of ACTIVE and PASSIVE
             row.put("torch_ratio", torchTps > 0 ? BenchSupport.round(medianTps / torchTps, 3) : null);
             // The first ids of both: float rounding may part them on near ties (BF16 matmuls in torch round activations too).
             row.put("torch_same_ids", Arrays.equals(ids, Arrays.copyOf(last.result.ids(), ids.length)));
         } else {
             row.put("torch_tokens_per_second", null);
+            row.put("torch_omp_wait_policy", null);
             row.put("torch_ratio", null);
             row.put("torch_same_ids", null);
         }

@@ -12,14 +12,11 @@ import json
 import math
 import struct
 import sys
-import os
 import time
 from pathlib import Path
 
-# PyTorch's OpenMP threads spin between calls, as Panamax's pool does; libgomp's default can put
-# them to sleep between the small ops of one token (110M BF16, 24 tokens: 51.1-51.5 tokens/s by
-# default, 52.7 ACTIVE, 39.9 PASSIVE). Set before torch loads libgomp; bench/kan_torch.py does the same.
-os.environ.setdefault("OMP_WAIT_POLICY", "ACTIVE")
+# `panamax bench generate` runs this script with OMP_WAIT_POLICY=ACTIVE and =PASSIVE and keeps the
+# faster run: neither libgomp setting (nor its default) is PyTorch's best everywhere.
 
 import numpy as np
 import torch
