@@ -72,7 +72,7 @@ final class LayerPlan {
     private volatile boolean splitChosen = true;
     private int phase, period = MIN_PERIOD;
     private long trialNanos, chosenNanos;
-    static final int WINDOW = 16, MIN_PERIOD = 512, MAX_PERIOD = 32768;
+    static final int WINDOW = 16, SETTLE = 2, MIN_PERIOD = 512, SPLIT_MAX_PERIOD = 4096, MAX_PERIOD = 32768;
     volatile boolean batchBases = false;    // local path: bases in vector lanes across the batch (narrow layers)
     volatile boolean denseLanes = false;    // dense path: spans and bases in vector lanes (uniform cubic layers)
 
@@ -226,12 +226,18 @@ final class LayerPlan {
      * twice the unsplit one while the median still looks good (measured under load 3-4: median 35
      * us either way, mean 65-80 split, 36 unsplit). So the calls time themselves: each period
      * begins with {@link #WINDOW} calls the other way and WINDOW the chosen way, and the other way
-     * is chosen from then on when its total, stalls included, is 10% lower. While split, periods
-     * stay short ({@link #MIN_PERIOD} calls, a few milliseconds), so stalls end the split soon;
-     * while unsplit, each trial that fails doubles the period (up to {@link #MAX_PERIOD}), so a
-     * busy machine pays for few trials. Both ways give the same floats.
+     * is chosen from then on when its total, stalls included, is 10% lower. Each window first
+     * runs {@link #SETTLE} calls untimed: the first calls after a change of way pay for the change
+     * (the worker parked during an unsplit trial and must be woken; the two ways read different
+     * copies of the weights, w and ws, which come back from L3 or memory). Counted, that cost
+     * made a quiet machine keep [64,256,256,10]'s layer 1 unsplit (5.9 us a call against 3.4
+     * split) and at times every layer (35 us a sample against 18.5). Each trial that fails doubles
+     * the period, from {@link #MIN_PERIOD} calls: while unsplit up to {@link #MAX_PERIOD}, so a
+     * busy machine pays for few trials; while split only up to {@link #SPLIT_MAX_PERIOD} (tens of
+     * milliseconds), so stalls end the split soon. (At 512 calls the unsplit trials cost a quiet
+     * machine 3% of batch 1's time.) Both ways give the same floats.
      */
-    boolean splitNow(int phase) { return (phase < WINDOW) != splitChosen; }
+    boolean splitNow(int phase) { return (phase < SETTLE + WINDOW) != splitChosen; }
 
     /** The next batch-1 call's phase in its period. */
     int nextPhase() {
@@ -242,14 +248,16 @@ final class LayerPlan {
 
     /** The time of the batch-1 call at this phase, for {@link #splitNow}'s comparison. */
     void timed(int phase, long nanos) {
-        if (phase < WINDOW) {
+        int trialEnd = SETTLE + WINDOW, chosenEnd = 2 * trialEnd;
+        if (phase < SETTLE) return;
+        if (phase < trialEnd) {
             trialNanos += nanos;
-        } else if (phase < 2 * WINDOW) {
+        } else if (phase >= trialEnd + SETTLE && phase < chosenEnd) {
             chosenNanos += nanos;
-            if (phase == 2 * WINDOW - 1) {
+            if (phase == chosenEnd - 1) {
                 boolean change = trialNanos < 0.9 * chosenNanos;
                 if (change) splitChosen = !splitChosen;
-                period = splitChosen || change ? MIN_PERIOD : Math.min(2 * period, MAX_PERIOD);
+                period = change ? MIN_PERIOD : Math.min(2 * period, splitChosen ? SPLIT_MAX_PERIOD : MAX_PERIOD);
                 trialNanos = chosenNanos = 0;
             }
         }

@@ -239,14 +239,18 @@ class KanModelTest {
         try (KanModel m = TestKans.model(5, 3, 2, 3)) {
             LayerPlan p = m.plans().getFirst();
             assertTrue(p.splitChosen(), "split first");
-            // quiet: split 10 us, unsplit 20 us; split stays, unsplit only in its trial windows
-            assertEquals(LayerPlan.WINDOW * 4, run(p, 4 * LayerPlan.MIN_PERIOD, 10_000, 20_000));
+            // quiet: split 10 us, unsplit 20 us; split stays, unsplit only in its ever rarer trial windows
+            int trials = 4, calls = 0;
+            for (int t = 0, period = LayerPlan.MIN_PERIOD; t < trials; t++, period *= 2) calls += period;
+            assertEquals((LayerPlan.SETTLE + LayerPlan.WINDOW) * trials, run(p, calls, 10_000, 20_000));
             assertTrue(p.splitChosen());
-            // busy: split 100 us with the stalls; unsplit within one period, then ever rarer trials
-            run(p, LayerPlan.MIN_PERIOD, 100_000, 20_000);
+            assertEquals(LayerPlan.SPLIT_MAX_PERIOD, p.period(), "split periods grow to their cap");
+            // busy: split 100 us with the stalls; unsplit within one (capped) period, then ever rarer trials
+            run(p, LayerPlan.SPLIT_MAX_PERIOD, 100_000, 20_000);
             assertFalse(p.splitChosen(), "unsplit after one period of stalls");
-            int calls = 20 * LayerPlan.MIN_PERIOD, splits = calls - run(p, calls, 100_000, 20_000);
-            assertTrue(splits < 6 * LayerPlan.WINDOW, splits + " split calls: the period doubles after each failed trial");
+            calls = 20 * LayerPlan.MIN_PERIOD;
+            int splits = calls - run(p, calls, 100_000, 20_000);
+            assertTrue(splits < 6 * (LayerPlan.SETTLE + LayerPlan.WINDOW), splits + " split calls: the period doubles after each failed trial");
             assertTrue(p.period() >= 8 * LayerPlan.MIN_PERIOD, "period " + p.period() + " after four failed trials");
             // quiet again: split back within the longest period
             run(p, 2 * LayerPlan.MAX_PERIOD, 10_000, 20_000);
@@ -254,14 +258,36 @@ class KanModelTest {
         }
     }
 
+    @Test
+    void batchOneIgnoresTheCostOfChangingWays() {
+        // The first split call after unsplit ones pays 0.5 ms (the worker wakes from park, the slices
+        // of the weights come back from memory); counted, it made a quiet machine go unsplit.
+        try (KanModel m = TestKans.model(5, 3, 2, 3)) {
+            LayerPlan p = m.plans().getFirst();
+            run(p, 8 * LayerPlan.MIN_PERIOD, 10_000, 20_000, 500_000);
+            assertTrue(p.splitChosen(), "split is twice as fast once changed to");
+            run(p, LayerPlan.SPLIT_MAX_PERIOD, 100_000, 20_000, 500_000);
+            assertFalse(p.splitChosen(), "unsplit when the split calls stall");
+            run(p, 2 * LayerPlan.MAX_PERIOD, 10_000, 20_000, 500_000);
+            assertTrue(p.splitChosen(), "split again once the stalls are gone");
+        }
+    }
+
     /** Runs n batch-1 choices with these times per call; returns how many went unsplit. */
     private static int run(LayerPlan p, int n, long splitNanos, long wholeNanos) {
+        return run(p, n, splitNanos, wholeNanos, 0);
+    }
+
+    /** {@link #run(LayerPlan, int, long, long)} where a split call after an unsplit one takes {@code wakeNanos} more. */
+    private static int run(LayerPlan p, int n, long splitNanos, long wholeNanos, long wakeNanos) {
         int whole = 0;
+        boolean last = p.splitChosen();
         for (int i = 0; i < n; i++) {
             int phase = p.nextPhase();
             boolean split = p.splitNow(phase);
             if (!split) whole++;
-            p.timed(phase, split ? splitNanos : wholeNanos);
+            p.timed(phase, split ? splitNanos + (last ? 0 : wakeNanos) : wholeNanos);
+            last = split;
         }
         return whole;
     }
