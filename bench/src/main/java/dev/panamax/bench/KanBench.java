@@ -287,9 +287,21 @@ public final class KanBench implements Callable<Integer> {
     }
 
     void report(List<Row> rows, Map<String, Pair> pairs, String torchNote) throws Exception {
+        String machine = Runtime.getRuntime().availableProcessors() + " cores, kernels " + KernelProvider.kernels().name()
+                + ", oneDNN " + (Gemm.dnnlAvailable() ? "yes" : "no");
+        ObjectNode root = summary(rows, pairs, torchNote, machine);
+        System.out.print(json ? new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n" : text(root));
+    }
+
+    /**
+     * The run as JSON: machine, torch (what happened to the PyTorch comparison), rows, and per model
+     * its ratios. A ratio is present only when both of its figures were measured: without PyTorch
+     * (--no-torch, or torch not importable) there is no {@code vs_torch_batch_*}, without batch 4096
+     * no {@code kan_time_over_mlp_time_4096}; never a NaN.
+     */
+    static ObjectNode summary(List<Row> rows, Map<String, Pair> pairs, String torchNote, String machine) {
         ObjectNode root = new ObjectMapper().createObjectNode();
-        root.put("machine", Runtime.getRuntime().availableProcessors() + " cores, kernels " + KernelProvider.kernels().name()
-                + ", oneDNN " + (Gemm.dnnlAvailable() ? "yes" : "no"));
+        root.put("machine", machine);
         root.put("torch", torchNote);
         ArrayNode arr = root.putArray("rows");
         for (Row r : rows)
@@ -299,29 +311,39 @@ public final class KanBench implements Callable<Integer> {
             ObjectNode o = ratios.addObject().put("model", s.name());
             o.put("mlp_parameters", Mlp.withParameters(s.widths(), kanParameters(s), 2).parameterCount());
             o.put("kan_parameters", kanParameters(s));
-            for (int b : new int[] {1, 4096}) o.put("vs_torch_batch_" + b, find(rows, s.name(), b, "panamax") / find(rows, s.name(), b, "torch"));
+            for (int b : new int[] {1, 4096}) {
+                double vsTorch = find(rows, s.name(), b, "panamax") / find(rows, s.name(), b, "torch");
+                if (Double.isFinite(vsTorch)) o.put("vs_torch_batch_" + b, vsTorch);   // NaN when either side is missing
+            }
             Pair p = pairs.get(s.name());
             if (p == null) continue;                                // batch 4096 not measured (--batches)
             o.put("kan_time_over_mlp_time_4096", p.ratio());      // the median over interleaved rounds
             o.putArray("kan_time_over_mlp_time_4096_range").add(p.ratioMin()).add(p.ratioMax());
             o.put("kan_time_over_mlp_time_rounds", ROUNDS);
         }
-        if (json) {
-            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
-            return;
-        }
-        System.out.println("machine: " + root.get("machine").asText() + "; torch: " + torchNote);
-        System.out.printf(Locale.ROOT, "%-22s %6s  %-12s %16s%n", "model", "batch", "impl", "samples/s");
-        for (Row r : rows) System.out.printf(Locale.ROOT, "%-22s %6d  %-12s %16.0f%n", r.model(), r.batch(), r.impl(), r.samplesPerSecond());
-        System.out.println();
-        System.out.println("targets: >= 50x torch at batch 1, >= 10x at batch 4096, KAN time <= 1.5x MLP time at 4096");
-        System.out.println("(KAN/MLP: median of " + ROUNDS + " interleaved rounds, min-max in brackets)");
-        for (var o : ratios)
-            System.out.printf(Locale.ROOT, "%-22s vs torch b1 %7.1fx   b4096 %6.1fx   KAN/MLP time at 4096 %s  (MLP %d params, KAN %d)%n",
-                    o.get("model").asText(), o.get("vs_torch_batch_1").asDouble(), o.get("vs_torch_batch_4096").asDouble(),
+        return root;
+    }
+
+    /** The same as {@link #summary}'s JSON, as a table and one line of ratios per model; what was not measured says so. */
+    static String text(ObjectNode root) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("machine: ").append(root.get("machine").asText()).append("; torch: ").append(root.get("torch").asText()).append('\n');
+        sb.append(String.format(Locale.ROOT, "%-22s %6s  %-12s %16s%n", "model", "batch", "impl", "samples/s"));
+        for (var r : root.get("rows"))
+            sb.append(String.format(Locale.ROOT, "%-22s %6d  %-12s %16.0f%n", r.get("model").asText(), r.get("batch").asInt(),
+                    r.get("impl").asText(), r.get("samples_per_second").asDouble()));
+        sb.append('\n');
+        sb.append("targets: >= 50x torch at batch 1, >= 10x at batch 4096, KAN time <= 1.5x MLP time at 4096\n");
+        sb.append("(KAN/MLP: median of " + ROUNDS + " interleaved rounds, min-max in brackets)\n");
+        for (var o : root.get("ratios"))
+            sb.append(String.format(Locale.ROOT, "%-22s vs torch b1 %s   b4096 %s   KAN/MLP time at 4096 %s  (MLP %d params, KAN %d)%n",
+                    o.get("model").asText(),
+                    o.has("vs_torch_batch_1") ? String.format(Locale.ROOT, "%7.1fx", o.get("vs_torch_batch_1").asDouble()) : "not measured",
+                    o.has("vs_torch_batch_4096") ? String.format(Locale.ROOT, "%6.1fx", o.get("vs_torch_batch_4096").asDouble()) : "not measured",
                     o.has("kan_time_over_mlp_time_4096") ? String.format(Locale.ROOT, "%.2f (%.2f-%.2f)", o.get("kan_time_over_mlp_time_4096").asDouble(),
                             o.get("kan_time_over_mlp_time_4096_range").get(0).asDouble(), o.get("kan_time_over_mlp_time_4096_range").get(1).asDouble())
                             : "not measured",
-                    o.get("mlp_parameters").asLong(), o.get("kan_parameters").asLong());
+                    o.get("mlp_parameters").asLong(), o.get("kan_parameters").asLong()));
+        return sb.toString();
     }
 }
