@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Chooses, per layer, the batch size from which the dense GEMM path beats the local path, by timing
  * both on a synthetic batch once per layer shape per JVM, and whether a wide layer's small batches
  * split their outputs across the pool (timed per model). {@code -Dpanamax.kan.path=local|dense}
- * forces one path and skips both timings (tests use it to cover both paths). Narrow layers on uniform cubic grids run the local
+ * forces one path and skips both timings (tests use it to cover both paths), and sends small
+ * batches through the tiled loop rather than as their times say ({@link LayerPlan#oneByOne}). Narrow layers on uniform cubic grids run the local
  * path with the bases computed in vector lanes across the batch, and every uniform cubic layer
  * builds its dense path's features so ({@code -Dpanamax.kan.bases=batch|sample} forces one way for
  * every layer).
@@ -48,6 +49,7 @@ final class Crossover {
                 case "dense" -> 1;
                 default -> measuredOrNever(p);
             };
+            p.oneByOne = forced.equals("auto") ? 0 : -1;     // forced: small batches through the tiled loop, which tests cover so
             if (!forced.equals("auto")) continue;
             p.splitOutputs = true;
             if (p.splittable(SPLIT_ROWS)) p.splitOutputs = splitPays(p);

@@ -85,9 +85,14 @@ public final class KanModel implements AutoCloseable {
 
     public long parameterCount() { return layers.stream().mapToLong(KanLayer::parameterCount).sum(); }
 
-    /** Which path each layer takes at this batch size: "local" or "dense". */
+    /**
+     * Which path each layer takes at this batch size now: "dense" (one GEMM), "sample" (each
+     * sample through batch 1's path, outputs in registers) or "local" (the tiled loop over a
+     * batch). Below {@link #PARALLEL_FROM} local or sample is a choice kept by the calls' own times,
+     * which may change as the machine's load does.
+     */
     public List<String> paths(int batch) {
-        return plans.stream().map(p -> batch >= p.denseFrom ? "dense" : "local").toList();
+        return plans.stream().map(p -> batch >= p.denseFrom ? "dense" : p.oneByOne(batch) ? "sample" : "local").toList();
     }
 
     /** One output row per input row. */
@@ -129,12 +134,12 @@ public final class KanModel implements AutoCloseable {
         if ((long) rows * inputWidth() > x.length)
             throw new IllegalArgumentException("x holds " + x.length + " floats, " + rows + " rows of " + inputWidth() + " need " + (long) rows * inputWidth());
         int threads = KernelProvider.pool().threads();
-        if (rows < PARALLEL_FROM || threads < 2) return forwardChunk(x, 0, rows);
+        if (rows < PARALLEL_FROM || threads < 2) return forwardChunk(x, 0, rows, false);
         int chunks = threads, per = (rows + chunks - 1) / chunks;
         float[][] parts = new float[chunks][];
         KernelProvider.pool().parallelFor(chunks, c -> {
             int from = Math.min(rows, c * per), to = Math.min(rows, from + per);
-            parts[c] = forwardChunk(x, from, to - from);
+            parts[c] = forwardChunk(x, from, to - from, true);
         });
         float[] y = new float[rows * outputWidth()];
         int at = 0;
@@ -142,10 +147,11 @@ public final class KanModel implements AutoCloseable {
         return y;
     }
 
-    private float[] forwardChunk(float[] x, int from, int rows) {
+    /** Rows from .. from + rows - 1 of x through every layer; {@code part}: one thread's part of a larger batch. */
+    private float[] forwardChunk(float[] x, int from, int rows, boolean part) {
         float[] v = from == 0 && x.length == rows * inputWidth() ? x
                 : java.util.Arrays.copyOfRange(x, from * inputWidth(), (from + rows) * inputWidth());
-        for (LayerPlan p : plans) v = p.forward(v, rows);
+        for (LayerPlan p : plans) v = p.forward(v, rows, part);
         return v;
     }
 

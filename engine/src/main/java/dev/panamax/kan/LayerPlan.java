@@ -66,13 +66,11 @@ final class LayerPlan {
     volatile int denseFrom = Integer.MAX_VALUE;
     volatile boolean splitOutputs = true;   // batches of 2 or more, below KanModel.PARALLEL_FROM, on wide layers: split outputs across the pool (measured)
     volatile int sampleSplit = 0;           // batch 1 on a wide layer: 0 split or not as the calls' times say (splitNow), 1 always, -1 never (tests pin it)
-    // Batch 1's choice (see splitNow): the way taken, the calls into the current period, the period's
-    // length and its two windows' times. Updated without a lock by whichever threads call: a lost
-    // update only delays the choice.
-    private volatile boolean splitChosen = true;
-    private int phase, period = MIN_PERIOD;
-    private long trialNanos, chosenNanos;
-    static final int WINDOW = 16, SETTLE = 2, MIN_PERIOD = 512, SPLIT_MAX_PERIOD = 4096, MAX_PERIOD = 32768;
+    volatile int oneByOne = 0;              // batches of 2 .. PARALLEL_FROM - 1: 0 sample by sample or not as the calls' times say (small), 1 always, -1 never (tests pin it)
+    static final int SPLIT_MAX_PERIOD = 4096, MAX_PERIOD = 32768;
+    private final TimedChoice split = new TimedChoice(true, SPLIT_MAX_PERIOD, MAX_PERIOD);    // batch 1: true split
+    // Small batches, one choice per power of two (2-3, 4-7, .., 128-255 at index 1 .. 7): true sample by sample
+    private final TimedChoice[] routes = new TimedChoice[32 - Integer.numberOfLeadingZeros(KanModel.PARALLEL_FROM - 1)];
     volatile boolean batchBases = false;    // local path: bases in vector lanes across the batch (narrow layers)
     volatile boolean denseLanes = false;    // dense path: spans and bases in vector lanes (uniform cubic layers)
 
@@ -129,6 +127,7 @@ final class LayerPlan {
         for (int i = 1; same && i < in; i++) same = Arrays.equals(spanKnots[i], spanKnots[0]);
         sharedGrid = same;
         samples = ThreadLocal.withInitial(() -> new Sample(in, k));
+        for (int b = 1; b < routes.length; b++) routes[b] = new TimedChoice(false, MAX_PERIOD, MAX_PERIOD);
         int slices = splittable(1) ? KernelProvider.pool().threads() : 1;     // batch 1's split, when it may split
         int width = (out / slices + 15) / 16 * 16;     // whole vectors per slice
         sliceFrom = new int[slices + 1];
@@ -163,9 +162,18 @@ final class LayerPlan {
     }
 
     /** The layer on {@code rows} samples of x (rows × in): rows × nodes. */
-    float[] forward(float[] x, int rows) {
+    float[] forward(float[] x, int rows) { return forward(x, rows, false); }
+
+    /**
+     * {@link #forward(float[], int)}; {@code part}: the rows are one thread's part of a larger
+     * batch, which {@link KanModel#forward} has split by samples across the pool: they take the
+     * tiled loop, not {@link #small}'s choice, which times calls that have the pool to themselves.
+     */
+    float[] forward(float[] x, int rows, boolean part) {
         float[] sub = new float[rows * out];
-        if (rows >= denseFrom) dense(x, rows, sub); else local(x, rows, sub);
+        if (rows >= denseFrom) dense(x, rows, sub);
+        else if (rows == 1 || part || rows >= KanModel.PARALLEL_FROM) local(x, rows, sub);
+        else small(x, rows, sub);
         if (symbolicEdges.length > 0) addSymbolic(x, rows, sub);
         if (!allFinite(x, rows * in)) for (int r = 0; r < rows; r++)
             if (!finiteRow(x, r)) {
@@ -190,12 +198,9 @@ final class LayerPlan {
     /**
      * Local path, into sub (rows × out, zero on entry). Batch 1 goes through {@link #sample}, split
      * across the pool or not as its calls' times say ({@link #splitNow}); from 2 rows the tiled loop.
-     * That loop was as fast when it was chosen ([64,256,256,10], batch 16, interleaved), but batch 1
-     * has since got faster: on [64,256,256,10] G=5 the same 16 samples took 31 us each through the
-     * loop and 24 us one by one (G=20: 36 against 40 us; [2,5,1]: the loop 6x faster), and no rule
-     * that picks between them is measured yet. Other small batches on a wide layer split
-     * their outputs across the pool when {@link #splitOutputs} (each worker streams its own slice of
-     * w); a large batch is already split by samples in {@link KanModel#forward}.
+     * Small batches on a wide layer split their outputs across the pool when {@link #splitOutputs}
+     * (each worker streams its own slice of w); a large batch is already split by samples in
+     * {@link KanModel#forward}.
      */
     void local(float[] x, int rows, float[] sub) {
         if (rows == 1) {
@@ -220,52 +225,81 @@ final class LayerPlan {
     }
 
     /**
-     * Whether the batch-1 call at this phase of its period splits its outputs across the pool. On
-     * a quiet machine splitting nearly halves the time; on a busy one a worker that loses its core
-     * in the middle of its slice holds the call up for a scheduler tick, and the mean time becomes
-     * twice the unsplit one while the median still looks good (measured under load 3-4: median 35
-     * us either way, mean 65-80 split, 36 unsplit). So the calls time themselves: each period
-     * begins with {@link #WINDOW} calls the other way and WINDOW the chosen way, and the other way
-     * is chosen from then on when its total, stalls included, is 10% lower. Each window first
-     * runs {@link #SETTLE} calls untimed: the first calls after a change of way pay for the change
-     * (the worker parked during an unsplit trial and must be woken; the two ways read different
-     * copies of the weights, w and ws, which come back from L3 or memory). Counted, that cost
-     * made a quiet machine keep [64,256,256,10]'s layer 1 unsplit (5.9 us a call against 3.4
-     * split) and at times every layer (35 us a sample against 18.5). Each trial that fails doubles
-     * the period, from {@link #MIN_PERIOD} calls: while unsplit up to {@link #MAX_PERIOD}, so a
-     * busy machine pays for few trials; while split only up to {@link #SPLIT_MAX_PERIOD} (tens of
-     * milliseconds), so stalls end the split soon. (At 512 calls the unsplit trials cost a quiet
-     * machine 3% of batch 1's time.) Both ways give the same floats.
+     * A batch of 2 .. {@link KanModel#PARALLEL_FROM} - 1 on the local path, into sub: the tiled loop
+     * ({@link #local}) or each sample through batch 1's path ({@link #oneByOne}), whichever its
+     * calls' times say, per layer and per power of two of the batch ({@link TimedChoice}, times per
+     * sample). Neither wins everywhere: batch 1 holds a sample's outputs in registers over all the
+     * inputs, each thread on its own contiguous slice of the weights, while the loop reads and
+     * writes a tile's outputs once per input and gains per sample as the batch grows. Measured
+     * before this choice (2 cores, the same 16 samples, interleaved): [64,256,256,10] G=5 31 us a
+     * sample through the loop against 24 one by one, G=20 36 against 40, [2,5,1] the loop (bases in
+     * lanes) 6x faster. A load-time timing of both was tried and dropped: at load the JIT has not
+     * compiled batch 1's kernels (the loop was warm from {@link Crossover}'s own timings), and under
+     * load it timed one by one 40x slower than the loop at batch 2, a choice then kept for good.
+     * Both ways give the same floats (row invariance).
      */
-    boolean splitNow(int phase) { return (phase < SETTLE + WINDOW) != splitChosen; }
-
-    /** The next batch-1 call's phase in its period. */
-    int nextPhase() {
-        int p = phase;
-        phase = p + 1 >= period ? 0 : p + 1;
-        return p;
+    private void small(float[] x, int rows, float[] sub) {
+        if (oneByOne != 0) {
+            if (oneByOne > 0) oneByOne(x, rows, sub); else local(x, rows, sub);
+            return;
+        }
+        TimedChoice route = route(rows);
+        int phase = route.nextPhase();
+        boolean each = route.now(phase);
+        long t0 = System.nanoTime();
+        if (each) oneByOne(x, rows, sub); else local(x, rows, sub);
+        route.timed(phase, (System.nanoTime() - t0) / rows);
     }
 
-    /** The time of the batch-1 call at this phase, for {@link #splitNow}'s comparison. */
-    void timed(int phase, long nanos) {
-        int trialEnd = SETTLE + WINDOW, chosenEnd = 2 * trialEnd;
-        if (phase < SETTLE) return;
-        if (phase < trialEnd) {
-            trialNanos += nanos;
-        } else if (phase >= trialEnd + SETTLE && phase < chosenEnd) {
-            chosenNanos += nanos;
-            if (phase == chosenEnd - 1) {
-                boolean change = trialNanos < 0.9 * chosenNanos;
-                if (change) splitChosen = !splitChosen;
-                period = change ? MIN_PERIOD : Math.min(2 * period, splitChosen ? SPLIT_MAX_PERIOD : MAX_PERIOD);
-                trialNanos = chosenNanos = 0;
-            }
+    /** Whether a batch of this many rows now runs sample by sample ({@link #small}); batch 1 always does. */
+    boolean oneByOne(int rows) {
+        if (rows == 1) return true;
+        if (rows >= KanModel.PARALLEL_FROM) return false;
+        return oneByOne != 0 ? oneByOne > 0 : route(rows).chosen();
+    }
+
+    /** The choice of batches of this many rows, 2 .. PARALLEL_FROM - 1. */
+    TimedChoice route(int rows) { return routes[31 - Integer.numberOfLeadingZeros(rows)]; }
+
+    /**
+     * Each of {@code rows} samples through batch 1's path ({@link #local} on one row), split
+     * across the pool or not as batch 1's calls' times say; these calls count among them.
+     */
+    void oneByOne(float[] x, int rows, float[] sub) {
+        float[] xr = new float[in], yr = new float[out];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(x, r * in, xr, 0, in);
+            Arrays.fill(yr, 0f);
+            local(xr, 1, yr);
+            System.arraycopy(yr, 0, sub, r * out, out);
         }
     }
 
-    boolean splitChosen() { return splitChosen; }
+    /**
+     * Whether the batch-1 call at this phase of its period splits its outputs across the pool
+     * ({@link TimedChoice}). On a quiet machine splitting nearly halves the time; on a busy one a
+     * worker that loses its core in the middle of its slice holds the call up for a scheduler
+     * tick, and the mean time becomes twice the unsplit one while the median still looks good
+     * (measured under load 3-4: median 35 us either way, mean 65-80 split, 36 unsplit). So the
+     * calls time themselves, stalls included. Untimed settling calls: counted, the first split
+     * calls after an unsplit trial (the worker parked, ws to reload instead of w) made a quiet
+     * machine keep [64,256,256,10]'s layer 1 unsplit (5.9 us a call against 3.4 split) and at
+     * times every layer (35 us a sample against 18.5). Periods while split grow only up to
+     * {@link #SPLIT_MAX_PERIOD} calls (tens of milliseconds), so stalls end the split soon; while
+     * unsplit up to {@link #MAX_PERIOD}. (At 512 calls the unsplit trials cost a quiet machine 3%
+     * of batch 1's time.) Both ways give the same floats.
+     */
+    boolean splitNow(int phase) { return split.now(phase); }
 
-    int period() { return period; }
+    /** The next batch-1 call's phase in its period. */
+    int nextPhase() { return split.nextPhase(); }
+
+    /** The time of the batch-1 call at this phase, for {@link #splitNow}'s comparison. */
+    void timed(int phase, long nanos) { split.timed(phase, nanos); }
+
+    boolean splitChosen() { return split.chosen(); }
+
+    int period() { return split.period(); }
 
     /** Cubic splines on uniform grids for every input: the layers {@link SplineKernels#cubicUniform} can run. */
     boolean uniformCubic() {

@@ -200,6 +200,78 @@ class KanModelTest {
     }
 
     @Test
+    void smallBatchesSampleBySampleGiveTheFloatsOfBatchOneAndOfTheLoop() {
+        // Batches of 2 .. 255 may run each sample through batch 1's path (LayerPlan.small): a wide
+        // layer split by batch 1's timing, a narrow one, a non-cubic one, inputs beyond the grid
+        // and non-finite; every row as batch 1 and as the tiled loop give it.
+        int wide = 64 * KernelProvider.pool().threads() + 2;
+        var layers = List.of(TestKans.layer(128, wide, 5, 3, BaseFunction.SILU, 71), TestKans.layer(wide, 6, 5, 3, BaseFunction.SILU, 72),
+                TestKans.layer(6, 3, 4, 2, BaseFunction.SILU, 73, true));
+        System.setProperty("panamax.kan.path", "local");           // no timing of the paths: this test is about floats
+        try (KanModel m = new KanModel(layers, "t", null)) {
+            float[][] x = inputs(37, 128, 12);
+            float[][] alone = new float[x.length][];
+            for (int r = 0; r < x.length; r++) alone[r] = m.predict(new float[][] {x[r]})[0];
+            LayerPlan first = m.plans().getFirst();
+            for (int batch : new int[] {2, 5, 16, 37}) {
+                float[][] part = Arrays.copyOf(x, batch);
+                for (LayerPlan p : m.plans()) p.oneByOne = -1;
+                assertEquals(List.of("local", "local", "local"), m.paths(batch));
+                float[][] loop = m.predict(part);
+                for (LayerPlan p : m.plans()) p.oneByOne = 1;
+                assertEquals(List.of("sample", "sample", "sample"), m.paths(batch));
+                int before = first.nextPhase();          // batch 1's split choice counts these calls among its own
+                float[][] each = m.predict(part);
+                assertEquals((before + 1 + batch) % first.period(), first.nextPhase(), "batch " + batch + " went sample by sample");
+                for (int r = 0; r < batch; r++) {
+                    assertArrayEquals(alone[r], each[r], "batch " + batch + " row " + r + " sample by sample");
+                    assertArrayEquals(loop[r], each[r], "batch " + batch + " row " + r + " loop");
+                }
+            }
+        } finally {
+            System.clearProperty("panamax.kan.path");
+        }
+    }
+
+    @Test
+    void smallBatchesTakeTheRouteTheirTimesSay() {
+        try (KanModel m = TestKans.model(5, 3, 2, 3)) {
+            LayerPlan p = m.plans().getFirst();
+            p.oneByOne = 0;
+            assertEquals("local", m.paths(8).getFirst(), "the loop first");
+            // per sample 10 us a row, the loop 20: batches of 8-15 go sample by sample, no other
+            TimedChoice eight = p.route(8);
+            assertSame(eight, p.route(15));
+            assertNotSame(eight, p.route(16));
+            int each = run(eight, TimedChoice.MIN_PERIOD, 10_000, 20_000);
+            assertEquals(TimedChoice.MIN_PERIOD - TimedChoice.SETTLE - TimedChoice.WINDOW, each, "sample by sample after the first trial");
+            assertEquals(List.of("sample", "sample", "local", "local", "sample", "local"),
+                    List.of(m.paths(8).getFirst(), m.paths(15).getFirst(), m.paths(7).getFirst(), m.paths(16).getFirst(), m.paths(1).getFirst(), m.paths(300).getFirst()));
+            // the loop gets faster (a busy pool stalls batch 1's split calls): back within one period
+            run(eight, 2 * TimedChoice.MIN_PERIOD, 30_000, 20_000);
+            assertEquals("local", m.paths(8).getFirst());
+            // only 5% apart: the way chosen stays
+            run(eight, 8 * TimedChoice.MIN_PERIOD, 19_000, 20_000);
+            assertEquals("local", m.paths(8).getFirst());
+            assertTrue(eight.period() >= 4 * TimedChoice.MIN_PERIOD, "period " + eight.period() + " after failed trials");
+            p.oneByOne = 1;
+            assertEquals("sample", m.paths(16).getFirst(), "pinned");
+        }
+    }
+
+    /** Runs n small-batch choices with these times per row; returns how many went sample by sample. */
+    private static int run(TimedChoice route, int n, long eachNanos, long loopNanos) {
+        int each = 0;
+        for (int i = 0; i < n; i++) {
+            int phase = route.nextPhase();
+            boolean oneByOne = route.now(phase);
+            if (oneByOne) each++;
+            route.timed(phase, oneByOne ? eachNanos : loopNanos);
+        }
+        return each;
+    }
+
+    @Test
     void threadsSharingAModelGetTheirOwnFloatsAtBatchOne() throws Exception {
         // Batch 1 keeps per-model state (each thread's Sample of spans and bases, the split's timing)
         // and may hand slices to the pool while other threads call: four threads at once, splitting
@@ -241,17 +313,17 @@ class KanModelTest {
             assertTrue(p.splitChosen(), "split first");
             // quiet: split 10 us, unsplit 20 us; split stays, unsplit only in its ever rarer trial windows
             int trials = 4, calls = 0;
-            for (int t = 0, period = LayerPlan.MIN_PERIOD; t < trials; t++, period *= 2) calls += period;
-            assertEquals((LayerPlan.SETTLE + LayerPlan.WINDOW) * trials, run(p, calls, 10_000, 20_000));
+            for (int t = 0, period = TimedChoice.MIN_PERIOD; t < trials; t++, period *= 2) calls += period;
+            assertEquals((TimedChoice.SETTLE + TimedChoice.WINDOW) * trials, run(p, calls, 10_000, 20_000));
             assertTrue(p.splitChosen());
             assertEquals(LayerPlan.SPLIT_MAX_PERIOD, p.period(), "split periods grow to their cap");
             // busy: split 100 us with the stalls; unsplit within one (capped) period, then ever rarer trials
             run(p, LayerPlan.SPLIT_MAX_PERIOD, 100_000, 20_000);
             assertFalse(p.splitChosen(), "unsplit after one period of stalls");
-            calls = 20 * LayerPlan.MIN_PERIOD;
+            calls = 20 * TimedChoice.MIN_PERIOD;
             int splits = calls - run(p, calls, 100_000, 20_000);
-            assertTrue(splits < 6 * (LayerPlan.SETTLE + LayerPlan.WINDOW), splits + " split calls: the period doubles after each failed trial");
-            assertTrue(p.period() >= 8 * LayerPlan.MIN_PERIOD, "period " + p.period() + " after four failed trials");
+            assertTrue(splits < 6 * (TimedChoice.SETTLE + TimedChoice.WINDOW), splits + " split calls: the period doubles after each failed trial");
+            assertTrue(p.period() >= 8 * TimedChoice.MIN_PERIOD, "period " + p.period() + " after four failed trials");
             // quiet again: split back within the longest period
             run(p, 2 * LayerPlan.MAX_PERIOD, 10_000, 20_000);
             assertTrue(p.splitChosen(), "split again once the stalls are gone");
@@ -264,7 +336,7 @@ class KanModelTest {
         // of the weights come back from memory); counted, it made a quiet machine go unsplit.
         try (KanModel m = TestKans.model(5, 3, 2, 3)) {
             LayerPlan p = m.plans().getFirst();
-            run(p, 8 * LayerPlan.MIN_PERIOD, 10_000, 20_000, 500_000);
+            run(p, 8 * TimedChoice.MIN_PERIOD, 10_000, 20_000, 500_000);
             assertTrue(p.splitChosen(), "split is twice as fast once changed to");
             run(p, LayerPlan.SPLIT_MAX_PERIOD, 100_000, 20_000, 500_000);
             assertFalse(p.splitChosen(), "unsplit when the split calls stall");

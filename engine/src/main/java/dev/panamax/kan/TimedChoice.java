@@ -1,0 +1,64 @@
+package dev.panamax.kan;
+
+/**
+ * A choice between two ways of making the same call (both give the same floats), kept by the
+ * calls' own times: each period of calls begins with {@link #WINDOW} calls the other way, then
+ * WINDOW the chosen way, and the other way is chosen from then on when its total, stalls
+ * included, is 10% lower. Each window first runs {@link #SETTLE} calls untimed: the first calls
+ * after a change of way pay for the change (a parked worker to wake, weights of another layout to
+ * bring back from L3 or memory), and counted, that cost kept a slower way chosen. Each trial that
+ * fails doubles the period, from {@link #MIN_PERIOD} calls up to the cap the chosen way has, so
+ * a machine whose best way does not change pays for ever rarer trials; a change of way starts
+ * again at MIN_PERIOD. Times from the start, while the JIT has compiled one way and not the
+ * other, cost a period of the slower way at most: the next trial compares them compiled.
+ *
+ * <p>Updated without a lock by whichever threads call: a lost update only delays the choice.
+ */
+final class TimedChoice {
+    static final int WINDOW = 16, SETTLE = 2, MIN_PERIOD = 512;
+
+    private final int capTrue, capFalse;
+    private volatile boolean chosen;
+    private int phase, period = MIN_PERIOD;
+    private long trialNanos, chosenNanos;
+
+    /** Starts with {@code first}; periods grow up to {@code capTrue} calls while true is chosen, {@code capFalse} while false. */
+    TimedChoice(boolean first, int capTrue, int capFalse) {
+        this.chosen = first;
+        this.capTrue = capTrue;
+        this.capFalse = capFalse;
+    }
+
+    /** The next call's phase in its period, for {@link #now} and {@link #timed}. */
+    int nextPhase() {
+        int p = phase;
+        phase = p + 1 >= period ? 0 : p + 1;
+        return p;
+    }
+
+    /** The way the call at this phase takes: the other way in the trial window that opens each period. */
+    boolean now(int phase) { return (phase < SETTLE + WINDOW) != chosen; }
+
+    /** The time of the call at this phase (any unit, the same for both ways). */
+    void timed(int phase, long time) {
+        int trialEnd = SETTLE + WINDOW, chosenEnd = 2 * trialEnd;
+        if (phase < SETTLE) return;
+        if (phase < trialEnd) {
+            trialNanos += time;
+        } else if (phase >= trialEnd + SETTLE && phase < chosenEnd) {
+            chosenNanos += time;
+            if (phase == chosenEnd - 1) {
+                boolean change = trialNanos < 0.9 * chosenNanos;
+                if (change) chosen = !chosen;
+                period = change ? MIN_PERIOD : Math.min(2 * period, chosen ? capTrue : capFalse);
+                trialNanos = chosenNanos = 0;
+            }
+        }
+    }
+
+    /** The way chosen (outside the trial windows). */
+    boolean chosen() { return chosen; }
+
+    /** The current period's length in calls. */
+    int period() { return period; }
+}
