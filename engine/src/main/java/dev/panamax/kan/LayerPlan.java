@@ -22,7 +22,9 @@ import java.util.Arrays;
  *       (k + 2)·in·out multiply-adds per sample. Narrow layers on uniform cubic grids do the same
  *       arithmetic with the samples in vector lanes ({@link SplineKernels#cubicUniform}). A single
  *       sample holds its outputs in registers over all the inputs ({@link SplineKernels#accumulateSample}),
- *       each thread on its own contiguous slice of the weights, {@link #ws}.</li>
+ *       each thread on its own contiguous slice of the weights, {@link #ws}. All three sum a
+ *       sample's inputs in {@link SplineKernels}' block order (four chains, added at the end), so a
+ *       sample gets the same floats whatever batch it comes in.</li>
  *   <li><b>dense</b>: build the sparse feature matrix [base(X) | B(X)] for a tile of samples and
  *       multiply it by w in one GEMM: (G + k + 1)·in·out multiply-adds, but at GEMM efficiency.</li>
  * </ul>
@@ -398,31 +400,44 @@ final class LayerPlan {
         s.row[i] = 1 + start;
     }
 
-    /** Outputs [o0, o1) of the local path: per input i, a tile of samples each adds its k + 2 rows of w[i]. */
+    /**
+     * Outputs [o0, o1) of the local path: per input i, a tile of samples each adds its k + 2 rows of
+     * w[i]. The inputs go in {@link SplineKernels}' block order: block 0 straight into sub, each
+     * other block into a zeroed buffer that is then added into sub, so every sample gets the floats
+     * of {@link SplineKernels#accumulateSample}.
+     */
     private void local(float[] x, int rows, float[] sub, int o0, int o1) {
         if (batchBases && cubicTable != null && rows >= LANES_FROM) { lanes(x, rows, sub, o0, o1); return; }
-        int n = o1 - o0;
+        int n = o1 - o0, blocks = SplineKernels.blocks(in);
         int tile = Math.clamp(TILE_FLOATS / n, 1, 64);
         float[] xi = new float[tile], bi = new float[tile], c = new float[k + 1], scratch = new float[k + 1];
+        float[] part = blocks > 1 ? new float[tile * n] : null;      // a block's partial sums, sample by sample
         Knots[] knots = layer.knots();
         for (int r0 = 0; r0 < rows; r0 += tile) {
             int tb = Math.min(tile, rows - r0);
-            for (int i = 0; i < in; i++) {
-                for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
-                base(xi, bi, tb);
-                Knots kn = knots[i];
-                int wi = i * rowsPerInput * out + o0;
-                for (int t = 0; t < tb; t++) {
-                    float v = xi[t];
-                    int s = kn.span(v);
-                    int yOff = (r0 + t) * out + o0;
-                    if (s < 0) {
-                        kernels.accumulate(w, wi, bi[t], wi, out, c, 0, n, sub, yOff);
-                    } else {
-                        int start = kn.weights(v, s, c, scratch);
-                        kernels.accumulate(w, wi, bi[t], wi + (1 + start) * out, out, c, k + 1, n, sub, yOff);
+            for (int b = 0; b < blocks; b++) {
+                if (b > 0) Arrays.fill(part, 0, tb * n, 0f);
+                for (int i = SplineKernels.blockStart(in, b); i < SplineKernels.blockStart(in, b + 1); i++) {
+                    for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
+                    base(xi, bi, tb);
+                    Knots kn = knots[i];
+                    int wi = i * rowsPerInput * out + o0;
+                    for (int t = 0; t < tb; t++) {
+                        float v = xi[t];
+                        int s = kn.span(v);
+                        float[] y = b == 0 ? sub : part;
+                        int yOff = b == 0 ? (r0 + t) * out + o0 : t * n;
+                        if (s < 0) {
+                            kernels.accumulate(w, wi, bi[t], wi, out, c, 0, n, y, yOff);
+                        } else {
+                            int start = kn.weights(v, s, c, scratch);
+                            kernels.accumulate(w, wi, bi[t], wi + (1 + start) * out, out, c, k + 1, n, y, yOff);
+                        }
                     }
                 }
+                if (b > 0)
+                    for (int t = 0; t < tb; t++)
+                        for (int o = 0, at = (r0 + t) * out + o0; o < n; o++) sub[at + o] += part[t * n + o];
             }
         }
     }
@@ -432,36 +447,42 @@ final class LayerPlan {
      * pass over a handful of outputs is too short to vectorise): the outputs of a tile of samples
      * are held transposed (output by sample) while every input adds its part through
      * {@link SplineKernels#cubicUniform}; the few samples it leaves (outside the grid's interior)
-     * take the per-sample arithmetic. Each sample gets the same floats as in {@link #local}'s
-     * per-sample loop.
+     * take the per-sample arithmetic. The inputs go in the block order, as in {@link #local}'s
+     * per-sample loop, so each sample gets the same floats as there.
      */
     private void lanes(float[] x, int rows, float[] sub, int o0, int o1) {
-        int n = o1 - o0;
+        int n = o1 - o0, blocks = SplineKernels.blocks(in);
         int tile = Math.min(Math.clamp(TILE_FLOATS / n, 16, LANES_TILE), (rows + 15) / 16 * 16);   // small batches: small buffers
         float[] xi = new float[tile], bi = new float[tile], yT = new float[n * tile], c = new float[4], scratch = new float[4];
+        float[] partT = blocks > 1 ? new float[n * tile] : null;     // a block's partial sums (SplineKernels' block order), transposed too
         int[] slow = new int[tile];
         Knots[] knots = layer.knots();
         for (int r0 = 0; r0 < rows; r0 += tile) {
             int tb = Math.min(tile, rows - r0);
             Arrays.fill(yT, 0f);
-            for (int i = 0; i < in; i++) {
-                for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
-                base(xi, bi, tb);
-                Knots kn = knots[i];
-                int wi = i * rowsPerInput * out + o0;
-                int left = kernels.cubicUniform(xi, bi, tb, spanKnots[i], spans, kn.knot(0), kn.invStep(), 0,
-                        w, wi, cubicTable, (i * out + o0) * 4 * spans, n, yT, tile, slow);
-                for (int e = 0; e < left; e++) {
-                    int t = slow[e];
-                    float v = xi[t];
-                    int s = kn.span(v), terms = 0, row = wi;
-                    if (s >= 0) { row = wi + (1 + kn.weights(v, s, c, scratch)) * out; terms = 4; }
-                    for (int o = 0; o < n; o++) {     // accumulate's chain, down a column of yT
-                        float acc = Math.fma(bi[t], w[wi + o], yT[o * tile + t]);
-                        for (int j = 0; j < terms; j++) acc = Math.fma(c[j], w[row + j * out + o], acc);
-                        yT[o * tile + t] = acc;
+            for (int b = 0; b < blocks; b++) {
+                float[] y = b == 0 ? yT : partT;
+                if (b > 0) Arrays.fill(partT, 0f);
+                for (int i = SplineKernels.blockStart(in, b); i < SplineKernels.blockStart(in, b + 1); i++) {
+                    for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
+                    base(xi, bi, tb);
+                    Knots kn = knots[i];
+                    int wi = i * rowsPerInput * out + o0;
+                    int left = kernels.cubicUniform(xi, bi, tb, spanKnots[i], spans, kn.knot(0), kn.invStep(), 0,
+                            w, wi, cubicTable, (i * out + o0) * 4 * spans, n, y, tile, slow);
+                    for (int e = 0; e < left; e++) {
+                        int t = slow[e];
+                        float v = xi[t];
+                        int s = kn.span(v), terms = 0, row = wi;
+                        if (s >= 0) { row = wi + (1 + kn.weights(v, s, c, scratch)) * out; terms = 4; }
+                        for (int o = 0; o < n; o++) {     // accumulate's chain, down a column
+                            float acc = Math.fma(bi[t], w[wi + o], y[o * tile + t]);
+                            for (int j = 0; j < terms; j++) acc = Math.fma(c[j], w[row + j * out + o], acc);
+                            y[o * tile + t] = acc;
+                        }
                     }
                 }
+                if (b > 0) for (int e = 0; e < n * tile; e++) yT[e] += partT[e];
             }
             for (int t = 0; t < tb; t++)
                 for (int o = 0; o < n; o++) sub[(r0 + t) * out + o0 + o] = yT[o * tile + t];

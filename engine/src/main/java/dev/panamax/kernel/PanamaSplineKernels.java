@@ -72,20 +72,38 @@ public final class PanamaSplineKernels implements SplineKernels {
     @Override
     public void accumulateSample(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
                                  int inputs, int n, float[] y, int yOff) {
-        int lanes = S.length(), o = 0;
-        for (; o + 8 * lanes <= n; o += 8 * lanes) sample8(w, inputStride, stride, o0 + o, base, row, c, cs, terms, inputs, y, yOff + o);
-        for (; o < n; o += lanes) sample1(w, inputStride, stride, o0 + o, base, row, c, cs, terms, inputs, S.indexInRange(o, n), y, yOff + o);
+        int lanes = S.length(), blocks = SplineKernels.blocks(inputs), o = 0;
+        for (; o + 8 * lanes <= n; o += 8 * lanes)
+            for (int b = 0; b < blocks; b++)     // a block at a time: its eight chains already overlap
+                sample8(w, inputStride, stride, o0 + o, base, row, c, cs, terms, SplineKernels.blockStart(inputs, b),
+                        SplineKernels.blockStart(inputs, b + 1), b == 0, y, yOff + o);
+        for (; o < n; o += lanes) {
+            VectorMask<Float> m = S.indexInRange(o, n);
+            if (blocks == 4) sample1x4(w, inputStride, stride, o0 + o, base, row, c, cs, terms, inputs, m, y, yOff + o);
+            else sample1(w, inputStride, stride, o0 + o, base, row, c, cs, terms, inputs, m, y, yOff + o);
+        }
     }
 
-    /** Eight vectors of outputs from o, held in registers over all the inputs. */
+    /**
+     * Eight vectors of outputs from o, held in registers over the inputs from .. to - 1 (one block):
+     * the first block starts from y and stores its sum there, the others start from +0 and add
+     * their sum to y's.
+     */
     private static void sample8(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
-                                int inputs, float[] y, int yOff) {
+                                int from, int to, boolean first, float[] y, int yOff) {
         int l = S.length();
-        FloatVector a0 = FloatVector.fromArray(S, y, yOff), a1 = FloatVector.fromArray(S, y, yOff + l),
-                a2 = FloatVector.fromArray(S, y, yOff + 2 * l), a3 = FloatVector.fromArray(S, y, yOff + 3 * l),
-                a4 = FloatVector.fromArray(S, y, yOff + 4 * l), a5 = FloatVector.fromArray(S, y, yOff + 5 * l),
-                a6 = FloatVector.fromArray(S, y, yOff + 6 * l), a7 = FloatVector.fromArray(S, y, yOff + 7 * l);
-        for (int i = 0, p = o; i < inputs; i++, p += inputStride) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        if (first) {
+            a0 = FloatVector.fromArray(S, y, yOff);
+            a1 = FloatVector.fromArray(S, y, yOff + l);
+            a2 = FloatVector.fromArray(S, y, yOff + 2 * l);
+            a3 = FloatVector.fromArray(S, y, yOff + 3 * l);
+            a4 = FloatVector.fromArray(S, y, yOff + 4 * l);
+            a5 = FloatVector.fromArray(S, y, yOff + 5 * l);
+            a6 = FloatVector.fromArray(S, y, yOff + 6 * l);
+            a7 = FloatVector.fromArray(S, y, yOff + 7 * l);
+        }
+        for (int i = from, p = o + from * inputStride; i < to; i++, p += inputStride) {
             FloatVector b = FloatVector.broadcast(S, base[i]);
             a0 = FloatVector.fromArray(S, w, p).fma(b, a0);
             a1 = FloatVector.fromArray(S, w, p + l).fma(b, a1);
@@ -108,6 +126,16 @@ public final class PanamaSplineKernels implements SplineKernels {
                 a7 = FloatVector.fromArray(S, w, r + 7 * l).fma(cj, a7);
             }
         }
+        if (!first) {           // the sum so far plus this block's
+            a0 = FloatVector.fromArray(S, y, yOff).add(a0);
+            a1 = FloatVector.fromArray(S, y, yOff + l).add(a1);
+            a2 = FloatVector.fromArray(S, y, yOff + 2 * l).add(a2);
+            a3 = FloatVector.fromArray(S, y, yOff + 3 * l).add(a3);
+            a4 = FloatVector.fromArray(S, y, yOff + 4 * l).add(a4);
+            a5 = FloatVector.fromArray(S, y, yOff + 5 * l).add(a5);
+            a6 = FloatVector.fromArray(S, y, yOff + 6 * l).add(a6);
+            a7 = FloatVector.fromArray(S, y, yOff + 7 * l).add(a7);
+        }
         a0.intoArray(y, yOff);
         a1.intoArray(y, yOff + l);
         a2.intoArray(y, yOff + 2 * l);
@@ -118,17 +146,52 @@ public final class PanamaSplineKernels implements SplineKernels {
         a7.intoArray(y, yOff + 7 * l);
     }
 
-    /** One vector of outputs from o (the lanes in m), over all the inputs. */
+    /**
+     * One vector of outputs from o (the lanes in m), the four blocks' chains interleaved: on a
+     * narrow layer this vector is all the outputs, and one chain of 5 multiply-adds per input
+     * would wait on itself; four independent chains keep the multiply-add units four times as busy.
+     */
+    private static void sample1x4(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
+                                  int inputs, VectorMask<Float> m, float[] y, int yOff) {
+        int i1 = SplineKernels.blockStart(inputs, 1), i2 = SplineKernels.blockStart(inputs, 2), i3 = SplineKernels.blockStart(inputs, 3);
+        int shortest = Math.min(Math.min(i1, i2 - i1), Math.min(i3 - i2, inputs - i3));
+        FloatVector a0 = FloatVector.fromArray(S, y, yOff, m), a1 = FloatVector.zero(S), a2 = a1, a3 = a1;
+        for (int j = 0; j < shortest; j++) {
+            a0 = input(a0, w, inputStride, stride, o, base, row, c, cs, terms, j, m);
+            a1 = input(a1, w, inputStride, stride, o, base, row, c, cs, terms, i1 + j, m);
+            a2 = input(a2, w, inputStride, stride, o, base, row, c, cs, terms, i2 + j, m);
+            a3 = input(a3, w, inputStride, stride, o, base, row, c, cs, terms, i3 + j, m);
+        }
+        // the blocks one input longer than the shortest (sizes differ by at most one)
+        if (shortest < i1) a0 = input(a0, w, inputStride, stride, o, base, row, c, cs, terms, shortest, m);
+        if (i1 + shortest < i2) a1 = input(a1, w, inputStride, stride, o, base, row, c, cs, terms, i1 + shortest, m);
+        if (i2 + shortest < i3) a2 = input(a2, w, inputStride, stride, o, base, row, c, cs, terms, i2 + shortest, m);
+        if (i3 + shortest < inputs) a3 = input(a3, w, inputStride, stride, o, base, row, c, cs, terms, i3 + shortest, m);
+        a0.add(a1).add(a2).add(a3).intoArray(y, yOff, m);
+    }
+
+    /** One vector of outputs from o (the lanes in m), block by block: layers of fewer than four inputs. */
     private static void sample1(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
                                 int inputs, VectorMask<Float> m, float[] y, int yOff) {
-        FloatVector a = FloatVector.fromArray(S, y, yOff, m);
-        for (int i = 0, p = o; i < inputs; i++, p += inputStride) {
-            a = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a);
-            if (row[i] < 0) continue;
-            for (int j = 0, r = p + row[i] * stride, q = i; j < terms; j++, r += stride, q += cs)
-                a = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a);
+        FloatVector sum = FloatVector.fromArray(S, y, yOff, m);
+        for (int b = 0, blocks = SplineKernels.blocks(inputs); b < blocks; b++) {
+            FloatVector a = b == 0 ? sum : FloatVector.zero(S);
+            for (int i = SplineKernels.blockStart(inputs, b); i < SplineKernels.blockStart(inputs, b + 1); i++)
+                a = input(a, w, inputStride, stride, o, base, row, c, cs, terms, i, m);
+            sum = b == 0 ? a : sum.add(a);
         }
-        a.intoArray(y, yOff, m);
+        sum.intoArray(y, yOff, m);
+    }
+
+    /** Input i's base and spline terms added to the chain a, on the lanes in m. */
+    private static FloatVector input(FloatVector a, float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c,
+                                     int cs, int terms, int i, VectorMask<Float> m) {
+        int p = o + i * inputStride;
+        a = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a);
+        if (row[i] < 0) return a;
+        for (int j = 0, r = p + row[i] * stride, q = i; j < terms; j++, r += stride, q += cs)
+            a = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a);
+        return a;
     }
 
     @Override

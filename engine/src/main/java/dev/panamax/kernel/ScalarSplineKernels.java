@@ -18,14 +18,19 @@ public final class ScalarSplineKernels implements SplineKernels {
     @Override
     public void accumulateSample(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
                                  int inputs, int n, float[] y, int yOff) {
+        int blocks = SplineKernels.blocks(inputs);
         for (int o = 0; o < n; o++) {
-            float acc = y[yOff + o];
-            for (int i = 0; i < inputs; i++) {
-                int p = o0 + i * inputStride + o;
-                acc = Math.fma(base[i], w[p], acc);
-                if (row[i] >= 0) for (int j = 0; j < terms; j++) acc = Math.fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc);
+            float sum = y[yOff + o];
+            for (int b = 0; b < blocks; b++) {     // the block order: a chain per block, block 0 from y, the others from +0
+                float acc = b == 0 ? sum : 0f;
+                for (int i = SplineKernels.blockStart(inputs, b); i < SplineKernels.blockStart(inputs, b + 1); i++) {
+                    int p = o0 + i * inputStride + o;
+                    acc = Math.fma(base[i], w[p], acc);
+                    if (row[i] >= 0) for (int j = 0; j < terms; j++) acc = Math.fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc);
+                }
+                sum = b == 0 ? acc : sum + acc;
             }
-            y[yOff + o] = acc;
+            y[yOff + o] = sum;
         }
     }
 

@@ -11,8 +11,31 @@ package dev.panamax.kernel;
  *
  * <p>Both implementations do the same arithmetic per element (fused multiply-adds in the same
  * order), so {@code accumulate} is bit-identical between them and between batch sizes.
+ *
+ * <p><b>The order of a sample's sum over the inputs</b> (every local path follows it, so a sample
+ * gets the same floats whatever batch it is in): the inputs are cut into {@link #blocks}
+ * {@code P = min(4, inputs)} contiguous blocks, block b holding inputs
+ * {@link #blockStart blockStart(inputs, b)} = {@code b * inputs / P} (integer division) up to
+ * {@code blockStart(inputs, b + 1)}. Each block's partial sum is its own chain of fused
+ * multiply-adds, input by input in increasing order (per input: the base term, then its spline
+ * terms j = 0, 1, ..., as in {@link #accumulate}); block 0's chain starts from the output's prior
+ * value y, the others from +0. The output is then {@code ((s0 + s1) + s2) + s3} (plain float
+ * additions, left to right). One chain over all the inputs would be latency-bound on a narrow
+ * layer (256 inputs of 5 terms: 1280 dependent multiply-adds per output); four chains overlap.
  */
 public interface SplineKernels {
+
+    /** How many blocks a sample's sum over {@code inputs} inputs is cut into: min(4, inputs). */
+    static int blocks(int inputs) { return Math.min(4, inputs); }
+
+    /**
+     * The first input of block b (0 .. {@link #blocks}): {@code b * inputs / blocks(inputs)}, so
+     * {@code blockStart(inputs, blocks(inputs)) == inputs}; blocks differ in size by at most one.
+     */
+    static int blockStart(int inputs, int b) {
+        int p = blocks(inputs);
+        return p == 0 ? 0 : b * inputs / p;
+    }
 
     /** "panama" or "scalar". */
     String name();
@@ -27,20 +50,22 @@ public interface SplineKernels {
                     float[] y, int yOff);
 
     /**
-     * One sample through a slice of a layer: every input's {@link #accumulate} in turn, input 0
-     * first, with the outputs held in registers instead of going through y once per input. Input i's
-     * rows of w start at {@code o0 + i * inputStride}, {@code stride} apart: row 0 the base weights,
-     * rows {@code row[i] .. row[i] + terms - 1} its spline weights ({@code row[i] < 0}: none, the
-     * input lies outside its grid). For {@code o < n}, starting from {@code acc = y[yOff + o]}, for
-     * i = 0 .. inputs - 1:
+     * One sample through a slice of a layer: every input's {@link #accumulate}, summed in the block
+     * order above, with the outputs held in registers instead of going through y once per input.
+     * Input i's rows of w start at {@code o0 + i * inputStride}, {@code stride} apart: row 0 the
+     * base weights, rows {@code row[i] .. row[i] + terms - 1} its spline weights ({@code row[i] < 0}:
+     * none, the input lies outside its grid). For {@code o < n} and each block b, starting from
+     * {@code acc = y[yOff + o]} for b = 0 and {@code acc = +0} for the others, for the block's inputs i in turn:
      * <pre>
      *   p = o0 + i * inputStride + o
      *   acc = fma(base[i], w[p], acc)
      *   when row[i] &gt;= 0, for j &lt; terms:  acc = fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc)
      * </pre>
-     * then {@code y[yOff + o] = acc}: the same floats as calling accumulate input by input. This is
-     * batch 1's kernel, where a layer's cost is reading its k + 2 rows of w per input; each thread
-     * takes its own slice of the outputs on every call, so that slice of w stays in its cache.
+     * giving s_b; then {@code y[yOff + o] = ((s0 + s1) + s2) + s3} (as many terms as blocks): the
+     * same floats as {@link #accumulate} input by input into y for block 0 and into a zeroed buffer
+     * for each other block, added into y after it. This is batch 1's kernel, where a layer's cost is
+     * reading its k + 2 rows of w per input; each thread takes its own slice of the outputs on
+     * every call, so that slice of w stays in its cache.
      */
     void accumulateSample(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
                           int inputs, int n, float[] y, int yOff);
@@ -54,8 +79,8 @@ public interface SplineKernels {
      * 0 for the bases missing in the spans at the ends). For sample t the span is guessed as
      * {@code (int) ((x[t] - x0) * invStep) - firstSpan} and accepted only when
      * {@code knots[q] <= x[t] < knots[q + 1]}; then, with {@code u = (x[t] - knots[q]) * invStep},
-     * for every output {@code o < nOut}, on the transposed accumulator {@code y[o * ys + t]}, the
-     * fused chain of {@link #accumulate}: {@code base[t] * wBase[wBaseOff + o]}, then
+     * for every output {@code o < nOut}, on the transposed accumulator {@code y[o * ys + t]} (the
+     * partial sum of the input's block, in the block order above), the fused chain of {@link #accumulate}: {@code base[t] * wBase[wBaseOff + o]}, then
      * {@code cj * table[tableOff + (4 * o + j) * intervals + q]}
      * for j = 0..3, where c0..c3 are the closed-form cubic bases
      * {@code v³/6, (3u³ - 6u² + 4)/6, (-3u³ + 3u² + 3u + 1)/6, u³/6} ({@code v = 1 - u}) computed

@@ -404,6 +404,49 @@ class KanModelTest {
     }
 
     @Test
+    void everyLocalPathSumsTheInputsInTheSameBlockOrder() {
+        // SplineKernels' block order (a chain per quarter of the inputs, the four added at the end)
+        // keeps a row's floats independent of its batch: batch 1 (split or not), a small batch's
+        // tiled loop and the lanes path must all follow it, bit for bit. One chain over all the
+        // inputs would change the last bits of most outputs here. Finite inputs (a non-finite one
+        // sends its row to the exact reference), some on knots and beyond the grid.
+        SplittableRandom rnd = new SplittableRandom(71);
+        float[][] x = new float[300][150];
+        for (float[] row : x)
+            for (int i = 0; i < row.length; i++)
+                row[i] = rnd.nextInt(10) == 0 ? -1f + 0.4f * (rnd.nextInt(11) - 3) : (float) rnd.nextDouble(-1.2, 1.2);
+        int wide = 64 * KernelProvider.pool().threads() + 3;       // batch 1 and batch 7 split this layer's outputs
+        var narrow = List.of(TestKans.layer(150, 6, 5, 3, BaseFunction.SILU, 72), TestKans.layer(6, 5, 5, 3, BaseFunction.IDENTITY, 73));
+        var split = List.of(TestKans.layer(150, wide, 5, 3, BaseFunction.SILU, 74), TestKans.layer(wide, 3, 5, 3, BaseFunction.SILU, 75));
+        System.setProperty("panamax.kan.path", "local");           // no timing of the paths: this test is about floats
+        try {
+            for (var layers : List.of(narrow, split))
+                try (KanModel m = new KanModel(layers, "t", null)) {
+                    String model = layers.getFirst().out() + " wide";
+                    float[][] seven = Arrays.copyOf(x, 7);
+                    for (LayerPlan p : m.plans()) p.batchBases = false;
+                    float[][] tiled = m.predict(seven);
+                    for (LayerPlan p : m.plans()) p.batchBases = true;      // every layer here is uniform cubic: all take the lanes
+                    float[][] lanes = m.predict(seven), large = m.predict(x);
+                    for (int r = 0; r < seven.length; r++) {
+                        for (LayerPlan p : m.plans()) p.sampleSplit = 1;
+                        float[] whole = m.predict(new float[][] {x[r]})[0];
+                        for (LayerPlan p : m.plans()) p.sampleSplit = -1;
+                        String row = model + ", row " + r;
+                        assertArrayEquals(whole, m.predict(new float[][] {x[r]})[0], row + ": batch 1 split against unsplit");
+                        assertArrayEquals(whole, tiled[r], row + ": batch 7's tiled loop against batch 1");
+                        assertArrayEquals(whole, lanes[r], row + ": batch 7's lanes against batch 1");
+                        assertArrayEquals(whole, large[r], row + ": batch 300 against batch 1");
+                        for (float v : whole) assertTrue(Float.isFinite(v), row);
+                    }
+                    assertMatchesReference(m, Arrays.copyOf(x, 4), model, 1e-4);
+                }
+        } finally {
+            System.clearProperty("panamax.kan.path");
+        }
+    }
+
+    @Test
     void denseFeaturesInVectorLanesGiveTheSameFloats() {
         float[][] x = inputs(300, 3, 22);
         for (int r = 0; r < x.length; r += 5) x[r][r % 3] = -1f + 0.4f * (r % 9 - 2);     // knots of G = 5 (and beyond)

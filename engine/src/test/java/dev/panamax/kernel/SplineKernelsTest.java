@@ -31,11 +31,11 @@ class SplineKernelsTest {
     }
 
     @Test
-    void accumulateSampleIsBitIdenticalToTheScalarTwinAndToAccumulateInputByInput() {
+    void accumulateSampleIsBitIdenticalToTheScalarTwinAndToAccumulateBlockByBlock() {
         SplittableRandom rnd = new SplittableRandom(8);
         for (int n : new int[] {1, 3, 10, 15, 16, 17, 100, 127, 128, 129, 200, 257})
             for (int terms : new int[] {1, 2, 4, 6})
-                for (int inputs : new int[] {1, 7}) {
+                for (int inputs : new int[] {1, 2, 3, 4, 7, 13}) {     // fewer inputs than blocks, blocks of equal and of ragged sizes
                     int o0 = 3, stride = n + o0 + 5, rows = 1 + terms + 2, inputStride = rows * stride;   // a slice of wider rows
                     float[] w = new float[inputs * inputStride + 16];
                     for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-2, 2);
@@ -52,17 +52,81 @@ class SplineKernelsTest {
                     float[] a = y.clone(), b = y.clone(), byInput = y.clone();
                     panama.accumulateSample(w, inputStride, stride, o0, base, row, c, cs, terms, inputs, n, a, 2);
                     scalar.accumulateSample(w, inputStride, stride, o0, base, row, c, cs, terms, inputs, n, b, 2);
-                    for (int i = 0; i < inputs; i++) {
-                        float[] ci = new float[terms];
-                        for (int j = 0; j < terms; j++) ci[j] = c[j * cs + i];
-                        scalar.accumulate(w, i * inputStride + o0, base[i], i * inputStride + Math.max(row[i], 0) * stride + o0, stride, ci, row[i] < 0 ? 0 : terms, n, byInput, 2);
+                    // the block order spelled out: inputs [b * inputs / P, (b + 1) * inputs / P), P = min(4, inputs),
+                    // block 0 accumulated into y, each other one into zeros, then added to y
+                    int blocks = Math.min(4, inputs);
+                    for (int blk = 0; blk < blocks; blk++) {
+                        float[] part = blk == 0 ? byInput : new float[y.length];
+                        for (int i = blk * inputs / blocks; i < (blk + 1) * inputs / blocks; i++) {
+                            float[] ci = new float[terms];
+                            for (int j = 0; j < terms; j++) ci[j] = c[j * cs + i];
+                            scalar.accumulate(w, i * inputStride + o0, base[i], i * inputStride + Math.max(row[i], 0) * stride + o0, stride, ci, row[i] < 0 ? 0 : terms, n, part, 2);
+                        }
+                        if (blk > 0) for (int o = 2; o < n + 2; o++) byInput[o] += part[o];
                     }
                     String where = "n=" + n + " terms=" + terms + " inputs=" + inputs;
                     assertArrayEquals(b, a, where);
-                    assertArrayEquals(byInput, b, where + ": input by input");
+                    assertArrayEquals(byInput, b, where + ": block by block, input by input");
                     assertEquals(y[0], a[0], where + ": before yOff untouched");
                     assertEquals(y[n + 2], a[n + 2], where + ": past n untouched");
                 }
+    }
+
+    @Test
+    void accumulateSampleSumsFourBlocksNotOneChain() {
+        // 1 + 2^-24 + ... : one chain from y = 1 would lose each 2^-24 (ties to even); in the block
+        // order blocks 1..3 sum theirs exactly first. 8 inputs, blocks {0,1} {2,3} {4,5} {6,7}.
+        int inputs = 8, n = 3;
+        float tiny = 0x1p-24f;
+        float[] w = new float[inputs * n + 16], base = new float[inputs];
+        for (int i = 0; i < inputs; i++) { base[i] = tiny; for (int o = 0; o < n; o++) w[i * n + o] = 1f; }
+        for (SplineKernels k : new SplineKernels[] {panama, scalar}) {
+            float[] y = {1f, 1f, 1f};
+            k.accumulateSample(w, n, n, 0, base, new int[] {-1, -1, -1, -1, -1, -1, -1, -1}, new float[0], inputs, 0, inputs, n, y, 0);
+            // block 0: 1 + 2^-24 rounds to 1, twice; blocks 1..3: 2^-23 each, exactly; ((1 + 2^-23) + 2^-23) + 2^-23
+            float expected = 1f + 3 * 0x1p-23f;
+            assertArrayEquals(new float[] {expected, expected, expected}, y, k.name() + " (one chain would give 1)");
+        }
+    }
+
+    @Test
+    void accumulateSampleOnRaggedWidthsIsBitIdenticalToTheScalarTwin() {
+        // Every width from 1 to three vectors of eight beyond, so both the eight-vector blocks and the
+        // single-vector chains meet every tail, with many inputs of ragged block sizes and inputs off the grid.
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int inputs : new int[] {5, 30, 257})
+            for (int n = 1; n <= 8 * 16 + 3 * 16 + 1; n += inputs == 257 ? 7 : 1) {
+                int terms = 4, rows = 1 + 8, stride = n, inputStride = rows * stride;
+                float[] w = new float[inputs * inputStride + 16];
+                for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-2, 2);
+                float[] base = new float[inputs], c = new float[terms * inputs];
+                int[] row = new int[inputs];
+                for (int i = 0; i < inputs; i++) {
+                    base[i] = (float) rnd.nextDouble(-1, 1);
+                    for (int j = 0; j < terms; j++) c[j * inputs + i] = (float) rnd.nextDouble();
+                    row[i] = rnd.nextInt(7) == 0 ? -1 : 1 + rnd.nextInt(5);
+                }
+                float[] a = new float[n + 1], b = new float[n + 1];
+                for (int o = 0; o <= n; o++) a[o] = b[o] = (float) rnd.nextDouble(-1, 1);
+                panama.accumulateSample(w, inputStride, stride, 0, base, row, c, inputs, terms, inputs, n, a, 1);
+                scalar.accumulateSample(w, inputStride, stride, 0, base, row, c, inputs, terms, inputs, n, b, 1);
+                assertArrayEquals(b, a, "inputs=" + inputs + " n=" + n);
+            }
+    }
+
+    @Test
+    void blocksCoverTheInputsInFourContiguousRuns() {
+        assertEquals(0, SplineKernels.blocks(0));
+        for (int inputs = 1; inputs <= 50; inputs++) {
+            int p = SplineKernels.blocks(inputs);
+            assertEquals(Math.min(4, inputs), p);
+            assertEquals(0, SplineKernels.blockStart(inputs, 0));
+            assertEquals(inputs, SplineKernels.blockStart(inputs, p));
+            for (int b = 0; b < p; b++) {
+                int size = SplineKernels.blockStart(inputs, b + 1) - SplineKernels.blockStart(inputs, b);
+                assertTrue(size == inputs / p || size == inputs / p + 1, inputs + " inputs, block " + b + " of " + size);
+            }
+        }
     }
 
     /** Uniform knots -1 - 3h .. 1 + 3h (G intervals inside [-1, 1], cubic), as a KAN layer has them. */
