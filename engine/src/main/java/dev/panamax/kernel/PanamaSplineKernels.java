@@ -148,50 +148,108 @@ public final class PanamaSplineKernels implements SplineKernels {
 
     /**
      * One vector of outputs from o (the lanes in m), the four blocks' chains interleaved: on a
-     * narrow layer this vector is all the outputs, and one chain of 5 multiply-adds per input
-     * would wait on itself; four independent chains keep the multiply-add units four times as busy.
+     * narrow layer this vector is all the outputs, and one chain of k + 2 multiply-adds per input
+     * would wait on itself; four independent chains overlap. Cubic splines (terms = 4) take an
+     * unrolled loop while every block has an input left, then the general one. (Written out per
+     * chain: through a helper method the JIT did not inline, the vectors were boxed, and the layer
+     * took four times as long; with the terms in a loop the four chains gained nothing.)
      */
     private static void sample1x4(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
                                   int inputs, VectorMask<Float> m, float[] y, int yOff) {
         int i1 = SplineKernels.blockStart(inputs, 1), i2 = SplineKernels.blockStart(inputs, 2), i3 = SplineKernels.blockStart(inputs, 3);
         int shortest = Math.min(Math.min(i1, i2 - i1), Math.min(i3 - i2, inputs - i3));
+        int longest = Math.max(Math.max(i1, i2 - i1), Math.max(i3 - i2, inputs - i3));   // blocks differ by one at most
         FloatVector a0 = FloatVector.fromArray(S, y, yOff, m), a1 = FloatVector.zero(S), a2 = a1, a3 = a1;
-        for (int j = 0; j < shortest; j++) {
-            a0 = input(a0, w, inputStride, stride, o, base, row, c, cs, terms, j, m);
-            a1 = input(a1, w, inputStride, stride, o, base, row, c, cs, terms, i1 + j, m);
-            a2 = input(a2, w, inputStride, stride, o, base, row, c, cs, terms, i2 + j, m);
-            a3 = input(a3, w, inputStride, stride, o, base, row, c, cs, terms, i3 + j, m);
+        int j = 0;
+        if (terms == 4) {
+            int s1 = stride, s2 = 2 * stride, s3 = 3 * stride, c1 = cs, c2 = 2 * cs, c3 = 3 * cs;
+            for (; j < shortest; j++) {
+                int i = j, p = o + i * inputStride, r;
+                a0 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a0);
+                if (row[i] >= 0) {
+                    r = p + row[i] * stride;
+                    a0 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[i]), a0);
+                    a0 = FloatVector.fromArray(S, w, r + s1, m).fma(FloatVector.broadcast(S, c[i + c1]), a0);
+                    a0 = FloatVector.fromArray(S, w, r + s2, m).fma(FloatVector.broadcast(S, c[i + c2]), a0);
+                    a0 = FloatVector.fromArray(S, w, r + s3, m).fma(FloatVector.broadcast(S, c[i + c3]), a0);
+                }
+                i = i1 + j;
+                p = o + i * inputStride;
+                a1 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a1);
+                if (row[i] >= 0) {
+                    r = p + row[i] * stride;
+                    a1 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[i]), a1);
+                    a1 = FloatVector.fromArray(S, w, r + s1, m).fma(FloatVector.broadcast(S, c[i + c1]), a1);
+                    a1 = FloatVector.fromArray(S, w, r + s2, m).fma(FloatVector.broadcast(S, c[i + c2]), a1);
+                    a1 = FloatVector.fromArray(S, w, r + s3, m).fma(FloatVector.broadcast(S, c[i + c3]), a1);
+                }
+                i = i2 + j;
+                p = o + i * inputStride;
+                a2 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a2);
+                if (row[i] >= 0) {
+                    r = p + row[i] * stride;
+                    a2 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[i]), a2);
+                    a2 = FloatVector.fromArray(S, w, r + s1, m).fma(FloatVector.broadcast(S, c[i + c1]), a2);
+                    a2 = FloatVector.fromArray(S, w, r + s2, m).fma(FloatVector.broadcast(S, c[i + c2]), a2);
+                    a2 = FloatVector.fromArray(S, w, r + s3, m).fma(FloatVector.broadcast(S, c[i + c3]), a2);
+                }
+                i = i3 + j;
+                p = o + i * inputStride;
+                a3 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a3);
+                if (row[i] >= 0) {
+                    r = p + row[i] * stride;
+                    a3 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[i]), a3);
+                    a3 = FloatVector.fromArray(S, w, r + s1, m).fma(FloatVector.broadcast(S, c[i + c1]), a3);
+                    a3 = FloatVector.fromArray(S, w, r + s2, m).fma(FloatVector.broadcast(S, c[i + c2]), a3);
+                    a3 = FloatVector.fromArray(S, w, r + s3, m).fma(FloatVector.broadcast(S, c[i + c3]), a3);
+                }
+            }
         }
-        // the blocks one input longer than the shortest (sizes differ by at most one)
-        if (shortest < i1) a0 = input(a0, w, inputStride, stride, o, base, row, c, cs, terms, shortest, m);
-        if (i1 + shortest < i2) a1 = input(a1, w, inputStride, stride, o, base, row, c, cs, terms, i1 + shortest, m);
-        if (i2 + shortest < i3) a2 = input(a2, w, inputStride, stride, o, base, row, c, cs, terms, i2 + shortest, m);
-        if (i3 + shortest < inputs) a3 = input(a3, w, inputStride, stride, o, base, row, c, cs, terms, i3 + shortest, m);
+        for (; j < longest; j++) {      // any terms; the last inputs of the longer blocks
+            int i = j;
+            if (i < i1) {
+                int p = o + i * inputStride;
+                a0 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a0);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
+                    a0 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a0);
+            }
+            i = i1 + j;
+            if (i < i2) {
+                int p = o + i * inputStride;
+                a1 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a1);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
+                    a1 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a1);
+            }
+            i = i2 + j;
+            if (i < i3) {
+                int p = o + i * inputStride;
+                a2 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a2);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
+                    a2 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a2);
+            }
+            i = i3 + j;
+            if (i < inputs) {
+                int p = o + i * inputStride;
+                a3 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a3);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
+                    a3 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a3);
+            }
+        }
         a0.add(a1).add(a2).add(a3).intoArray(y, yOff, m);
     }
 
-    /** One vector of outputs from o (the lanes in m), block by block: layers of fewer than four inputs. */
+    /** One vector of outputs from o (the lanes in m), block by block: layers of fewer than four inputs, one input a block. */
     private static void sample1(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
                                 int inputs, VectorMask<Float> m, float[] y, int yOff) {
         FloatVector sum = FloatVector.fromArray(S, y, yOff, m);
-        for (int b = 0, blocks = SplineKernels.blocks(inputs); b < blocks; b++) {
-            FloatVector a = b == 0 ? sum : FloatVector.zero(S);
-            for (int i = SplineKernels.blockStart(inputs, b); i < SplineKernels.blockStart(inputs, b + 1); i++)
-                a = input(a, w, inputStride, stride, o, base, row, c, cs, terms, i, m);
-            sum = b == 0 ? a : sum.add(a);
+        for (int i = 0, p = o; i < inputs; i++, p += inputStride) {
+            FloatVector a = i == 0 ? sum : FloatVector.zero(S);
+            a = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a);
+            if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
+                a = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a);
+            sum = i == 0 ? a : sum.add(a);
         }
         sum.intoArray(y, yOff, m);
-    }
-
-    /** Input i's base and spline terms added to the chain a, on the lanes in m. */
-    private static FloatVector input(FloatVector a, float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c,
-                                     int cs, int terms, int i, VectorMask<Float> m) {
-        int p = o + i * inputStride;
-        a = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a);
-        if (row[i] < 0) return a;
-        for (int j = 0, r = p + row[i] * stride, q = i; j < terms; j++, r += stride, q += cs)
-            a = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a);
-        return a;
     }
 
     @Override
