@@ -23,8 +23,8 @@ import java.util.Arrays;
  *       arithmetic with the samples in vector lanes ({@link SplineKernels#cubicUniform}). A single
  *       sample holds its outputs in registers over all the inputs ({@link SplineKernels#accumulateSample}),
  *       each thread on its own contiguous slice of the weights, {@link #ws}. All three sum a
- *       sample's inputs in {@link SplineKernels}' block order (four chains, added at the end), so a
- *       sample gets the same floats whatever batch it comes in.</li>
+ *       sample's inputs in {@link SplineKernels}' block order (from 16 inputs on, four chains
+ *       added at the end), so a sample gets the same floats whatever batch it comes in.</li>
  *   <li><b>dense</b>: build the sparse feature matrix [base(X) | B(X)] for a tile of samples and
  *       multiply it by w in one GEMM: (G + k + 1)·in·out multiply-adds, but at GEMM efficiency.</li>
  * </ul>
@@ -411,12 +411,11 @@ final class LayerPlan {
         int n = o1 - o0, blocks = SplineKernels.blocks(in);
         int tile = Math.clamp(TILE_FLOATS / n, 1, 64);
         float[] xi = new float[tile], bi = new float[tile], c = new float[k + 1], scratch = new float[k + 1];
-        float[] part = blocks > 1 ? new float[tile * n] : null;      // a block's partial sums, sample by sample
+        float[] part = blocks > 1 ? new float[tile * n] : null;      // a block's partial sums, sample by sample; zero between blocks
         Knots[] knots = layer.knots();
         for (int r0 = 0; r0 < rows; r0 += tile) {
             int tb = Math.min(tile, rows - r0);
             for (int b = 0; b < blocks; b++) {
-                if (b > 0) Arrays.fill(part, 0, tb * n, 0f);
                 for (int i = SplineKernels.blockStart(in, b); i < SplineKernels.blockStart(in, b + 1); i++) {
                     for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
                     base(xi, bi, tb);
@@ -435,9 +434,9 @@ final class LayerPlan {
                         }
                     }
                 }
-                if (b > 0)
+                if (b > 0)      // added in, and zeroed for the next block in the same pass
                     for (int t = 0; t < tb; t++)
-                        for (int o = 0, at = (r0 + t) * out + o0; o < n; o++) sub[at + o] += part[t * n + o];
+                        for (int o = 0, at = (r0 + t) * out + o0; o < n; o++) { sub[at + o] += part[t * n + o]; part[t * n + o] = 0f; }
             }
         }
     }
@@ -454,7 +453,7 @@ final class LayerPlan {
         int n = o1 - o0, blocks = SplineKernels.blocks(in);
         int tile = Math.min(Math.clamp(TILE_FLOATS / n, 16, LANES_TILE), (rows + 15) / 16 * 16);   // small batches: small buffers
         float[] xi = new float[tile], bi = new float[tile], yT = new float[n * tile], c = new float[4], scratch = new float[4];
-        float[] partT = blocks > 1 ? new float[n * tile] : null;     // a block's partial sums (SplineKernels' block order), transposed too
+        float[] partT = blocks > 1 ? new float[n * tile] : null;     // a block's partial sums (SplineKernels' block order), transposed too; zero between blocks
         int[] slow = new int[tile];
         Knots[] knots = layer.knots();
         for (int r0 = 0; r0 < rows; r0 += tile) {
@@ -462,7 +461,6 @@ final class LayerPlan {
             Arrays.fill(yT, 0f);
             for (int b = 0; b < blocks; b++) {
                 float[] y = b == 0 ? yT : partT;
-                if (b > 0) Arrays.fill(partT, 0f);
                 for (int i = SplineKernels.blockStart(in, b); i < SplineKernels.blockStart(in, b + 1); i++) {
                     for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
                     base(xi, bi, tb);
@@ -482,7 +480,7 @@ final class LayerPlan {
                         }
                     }
                 }
-                if (b > 0) for (int e = 0; e < n * tile; e++) yT[e] += partT[e];
+                if (b > 0) for (int e = 0; e < n * tile; e++) { yT[e] += partT[e]; partT[e] = 0f; }   // added in, and zeroed for the next block
             }
             for (int t = 0; t < tb; t++)
                 for (int o = 0; o < n; o++) sub[(r0 + t) * out + o0 + o] = yT[o * tile + t];

@@ -238,18 +238,17 @@ public final class PanamaSplineKernels implements SplineKernels {
         a0.add(a1).add(a2).add(a3).intoArray(y, yOff, m);
     }
 
-    /** One vector of outputs from o (the lanes in m), block by block: layers of fewer than four inputs, one input a block. */
+    /** One vector of outputs from o (the lanes in m), over all the inputs in one chain: layers of too few inputs to cut into blocks. */
     private static void sample1(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
                                 int inputs, VectorMask<Float> m, float[] y, int yOff) {
-        FloatVector sum = FloatVector.fromArray(S, y, yOff, m);
+        FloatVector a = FloatVector.fromArray(S, y, yOff, m);
         for (int i = 0, p = o; i < inputs; i++, p += inputStride) {
-            FloatVector a = i == 0 ? sum : FloatVector.zero(S);
             a = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a);
-            if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
+            if (row[i] < 0) continue;
+            for (int j = 0, r = p + row[i] * stride, q = i; j < terms; j++, r += stride, q += cs)
                 a = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a);
-            sum = i == 0 ? a : sum.add(a);
         }
-        sum.intoArray(y, yOff, m);
+        a.intoArray(y, yOff, m);
     }
 
     @Override

@@ -13,29 +13,31 @@ package dev.panamax.kernel;
  * order), so {@code accumulate} is bit-identical between them and between batch sizes.
  *
  * <p><b>The order of a sample's sum over the inputs</b> (every local path follows it, so a sample
- * gets the same floats whatever batch it is in): the inputs are cut into {@link #blocks}
- * {@code P = min(4, inputs)} contiguous blocks, block b holding inputs
+ * gets the same floats whatever batch it is in): the inputs are cut into {@link #blocks} P
+ * contiguous blocks, P = 4 from {@link #BLOCKED_FROM} inputs on and 1 below, block b holding inputs
  * {@link #blockStart blockStart(inputs, b)} = {@code b * inputs / P} (integer division) up to
- * {@code blockStart(inputs, b + 1)}. Each block's partial sum is its own chain of fused
+ * {@code blockStart(inputs, b + 1)}. Each block's partial sum s_b is its own chain of fused
  * multiply-adds, input by input in increasing order (per input: the base term, then its spline
  * terms j = 0, 1, ..., as in {@link #accumulate}); block 0's chain starts from the output's prior
  * value y, the others from +0. The output is then {@code ((s0 + s1) + s2) + s3} (plain float
- * additions, left to right). One chain over all the inputs would be latency-bound on a narrow
- * layer (256 inputs of 5 terms: 1280 dependent multiply-adds per output); four chains overlap.
+ * additions, left to right); with one block, s0. One chain over all the inputs is latency-bound
+ * on a narrow layer (256 inputs of 5 terms: 1280 dependent multiply-adds per output); four
+ * chains overlap. A layer of few inputs has short chains, and there the blocks' extra passes
+ * only cost ([2,5,1] at batch 64: 5-15% slower with a block per input), so it keeps one.
  */
 public interface SplineKernels {
 
-    /** How many blocks a sample's sum over {@code inputs} inputs is cut into: min(4, inputs). */
-    static int blocks(int inputs) { return Math.min(4, inputs); }
+    /** The fewest inputs whose sum is cut into four blocks (each of four inputs or more); fewer make one block. */
+    int BLOCKED_FROM = 16;
+
+    /** How many blocks a sample's sum over {@code inputs} inputs is cut into: 4 from {@link #BLOCKED_FROM} inputs on, else 1. */
+    static int blocks(int inputs) { return inputs >= BLOCKED_FROM ? 4 : 1; }
 
     /**
      * The first input of block b (0 .. {@link #blocks}): {@code b * inputs / blocks(inputs)}, so
      * {@code blockStart(inputs, blocks(inputs)) == inputs}; blocks differ in size by at most one.
      */
-    static int blockStart(int inputs, int b) {
-        int p = blocks(inputs);
-        return p == 0 ? 0 : b * inputs / p;
-    }
+    static int blockStart(int inputs, int b) { return b * inputs / blocks(inputs); }
 
     /** "panama" or "scalar". */
     String name();
@@ -61,7 +63,7 @@ public interface SplineKernels {
      *   acc = fma(base[i], w[p], acc)
      *   when row[i] &gt;= 0, for j &lt; terms:  acc = fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc)
      * </pre>
-     * giving s_b; then {@code y[yOff + o] = ((s0 + s1) + s2) + s3} (as many terms as blocks): the
+     * giving s_b; then {@code y[yOff + o] = ((s0 + s1) + s2) + s3} (or s0, one block): the
      * same floats as {@link #accumulate} input by input into y for block 0 and into a zeroed buffer
      * for each other block, added into y after it. This is batch 1's kernel, where a layer's cost is
      * reading its k + 2 rows of w per input; each thread takes its own slice of the outputs on

@@ -35,7 +35,7 @@ class SplineKernelsTest {
         SplittableRandom rnd = new SplittableRandom(8);
         for (int n : new int[] {1, 3, 10, 15, 16, 17, 100, 127, 128, 129, 200, 257})
             for (int terms : new int[] {1, 2, 4, 6})
-                for (int inputs : new int[] {1, 2, 3, 4, 7, 13}) {     // fewer inputs than blocks, blocks of equal and of ragged sizes
+                for (int inputs : new int[] {1, 7, 15, 16, 19, 33}) {     // one block, four of equal and of ragged sizes
                     int o0 = 3, stride = n + o0 + 5, rows = 1 + terms + 2, inputStride = rows * stride;   // a slice of wider rows
                     float[] w = new float[inputs * inputStride + 16];
                     for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-2, 2);
@@ -52,9 +52,9 @@ class SplineKernelsTest {
                     float[] a = y.clone(), b = y.clone(), byInput = y.clone();
                     panama.accumulateSample(w, inputStride, stride, o0, base, row, c, cs, terms, inputs, n, a, 2);
                     scalar.accumulateSample(w, inputStride, stride, o0, base, row, c, cs, terms, inputs, n, b, 2);
-                    // the block order spelled out: inputs [b * inputs / P, (b + 1) * inputs / P), P = min(4, inputs),
-                    // block 0 accumulated into y, each other one into zeros, then added to y
-                    int blocks = Math.min(4, inputs);
+                    // the block order spelled out: inputs [b * inputs / P, (b + 1) * inputs / P), P = 4 from 16
+                    // inputs on, else 1; block 0 accumulated into y, each other one into zeros, then added to y
+                    int blocks = inputs >= 16 ? 4 : 1;
                     for (int blk = 0; blk < blocks; blk++) {
                         float[] part = blk == 0 ? byInput : new float[y.length];
                         for (int i = blk * inputs / blocks; i < (blk + 1) * inputs / blocks; i++) {
@@ -74,18 +74,22 @@ class SplineKernelsTest {
 
     @Test
     void accumulateSampleSumsFourBlocksNotOneChain() {
-        // 1 + 2^-24 + ... : one chain from y = 1 would lose each 2^-24 (ties to even); in the block
-        // order blocks 1..3 sum theirs exactly first. 8 inputs, blocks {0,1} {2,3} {4,5} {6,7}.
-        int inputs = 8, n = 3;
+        // 1 + 2^-24 + ... : one chain from y = 1 loses each 2^-24 (ties to even); in the block order
+        // blocks 1..3 sum theirs exactly first. 16 inputs, blocks of 4.
+        int inputs = 16, n = 3;
         float tiny = 0x1p-24f;
         float[] w = new float[inputs * n + 16], base = new float[inputs];
-        for (int i = 0; i < inputs; i++) { base[i] = tiny; for (int o = 0; o < n; o++) w[i * n + o] = 1f; }
+        int[] row = new int[inputs];
+        for (int i = 0; i < inputs; i++) { base[i] = tiny; row[i] = -1; for (int o = 0; o < n; o++) w[i * n + o] = 1f; }
         for (SplineKernels k : new SplineKernels[] {panama, scalar}) {
             float[] y = {1f, 1f, 1f};
-            k.accumulateSample(w, n, n, 0, base, new int[] {-1, -1, -1, -1, -1, -1, -1, -1}, new float[0], inputs, 0, inputs, n, y, 0);
-            // block 0: 1 + 2^-24 rounds to 1, twice; blocks 1..3: 2^-23 each, exactly; ((1 + 2^-23) + 2^-23) + 2^-23
-            float expected = 1f + 3 * 0x1p-23f;
+            k.accumulateSample(w, n, n, 0, base, row, new float[0], inputs, 0, inputs, n, y, 0);
+            // block 0: 1 + 2^-24 rounds to 1, four times; blocks 1..3: 2^-22 each, exactly; ((1 + 2^-22) + 2^-22) + 2^-22
+            float expected = 1f + 3 * 0x1p-22f;
             assertArrayEquals(new float[] {expected, expected, expected}, y, k.name() + " (one chain would give 1)");
+            y = new float[] {1f, 1f, 1f};
+            k.accumulateSample(w, n, n, 0, base, row, new float[0], inputs, 0, 15, n, y, 0);
+            assertArrayEquals(new float[] {1f, 1f, 1f}, y, k.name() + ": 15 inputs, one chain");
         }
     }
 
@@ -115,11 +119,10 @@ class SplineKernelsTest {
     }
 
     @Test
-    void blocksCoverTheInputsInFourContiguousRuns() {
-        assertEquals(0, SplineKernels.blocks(0));
-        for (int inputs = 1; inputs <= 50; inputs++) {
+    void blocksCoverTheInputsInContiguousRuns() {
+        for (int inputs = 0; inputs <= 70; inputs++) {
             int p = SplineKernels.blocks(inputs);
-            assertEquals(Math.min(4, inputs), p);
+            assertEquals(inputs >= 16 ? 4 : 1, p);
             assertEquals(0, SplineKernels.blockStart(inputs, 0));
             assertEquals(inputs, SplineKernels.blockStart(inputs, p));
             for (int b = 0; b < p; b++) {
