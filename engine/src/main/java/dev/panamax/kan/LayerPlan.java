@@ -28,7 +28,9 @@ import java.util.Arrays;
  *   <li><b>dense</b>: build the sparse feature matrix [base(X) | B(X)] for a tile of samples and
  *       multiply it by w in one GEMM: (G + k + 1)·in·out multiply-adds, but at GEMM efficiency.</li>
  * </ul>
- * The model picks dense for batches at or above {@link #denseFrom}, set by a measurement.
+ * The model picks dense for batches at or above {@link #denseFrom}, set by a measurement. Small
+ * batches run the tiled loop or each sample through batch 1's path, as their calls' times say
+ * ({@link #small}).
  *
  * <p>Symbolic edges are added in double afterwards; a sample with a non-finite input to this layer
  * is recomputed edge by edge with pykan's exact semantics ({@link Reference}), so NaN and infinities
@@ -232,11 +234,18 @@ final class LayerPlan {
      * calls' times say, per layer and per power of two of the batch ({@link TimedChoice}, times per
      * sample). Neither wins everywhere: batch 1 holds a sample's outputs in registers over all the
      * inputs, each thread on its own contiguous slice of the weights, while the loop reads and
-     * writes a tile's outputs once per input and gains per sample as the batch grows. Measured
-     * before this choice (2 cores, the same 16 samples, interleaved): [64,256,256,10] G=5 31 us a
-     * sample through the loop against 24 one by one, G=20 36 against 40, [2,5,1] the loop (bases in
-     * lanes) 6x faster. A load-time timing of both was tried and dropped: at load the JIT has not
-     * compiled batch 1's kernels (the loop was warm from {@link Crossover}'s own timings), and under
+     * writes a tile's outputs once per input and gains per sample as the batch grows; one by one
+     * is fast only while batch 1 splits (a busy machine makes it go unsplit, {@link #splitNow}).
+     * Measured on 2 cores under load 2.4-2.9, 3 rounds interleaved in one JVM, us a sample, the
+     * loop / one by one / this choice: [64,256,256,10] G=5 batch 2 42 / 19-21 / 20-30, batch 4 36 /
+     * 20-21 / 20-28, batch 8 32-35 / 41-64 / 28-35, batch 32 29-31 / 34 / 26-28, batch 128 32 / 33-36
+     * / 27 (the 256->10 layer one by one, the others the loop); G=20 batch 2 46-50 / 36 / 41-42,
+     * batch 64 42-47 / 46-56 / 37-41. Over batches 2-128 the choice took 0.5-1.0 of the loop's
+     * time in most rounds; single rounds up to 1.3-1.6 where a burst of load hit its 16-call
+     * windows, and G=5 batch 64 1.06-1.21 in all three (one by one kept on layers where it had
+     * become 10% slower, until the next trial). [2,5,1]'s tiny layers are not
+     * timed ({@link Crossover}). A load-time timing of both was tried and dropped: at load the JIT
+     * has not compiled batch 1's kernels (the loop was warm from Crossover's own timings), and under
      * load it timed one by one 40x slower than the loop at batch 2, a choice then kept for good.
      * Both ways give the same floats (row invariance).
      */
