@@ -9,7 +9,6 @@ import dev.panamax.kan.KanModel;
 import dev.panamax.kan.Knots;
 import dev.panamax.kernel.Gemm;
 import dev.panamax.kernel.KernelProvider;
-import dev.panamax.kernel.SplineKernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,8 +29,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code panamax bench kan}: samples per second of KANs [2,5,1] G=5 and [64,256,256,10] G=5 and
- * G=20 (k = 3) at batch 1, 64 and 4096, against an MLP with as many parameters in Panamax and the
- * same KANs in PyTorch (bench/kan_torch.py, efficient-kan's formulation, 2 threads) when torch can
+ * G=20 (k = 3) at batch 1, 64 and 4096, against an MLP with as many parameters in Panamax (run as
+ * the LLMs run: weights (out, in), each batch size on the faster of the engine's matmul paths, see
+ * {@link Mlp}) and the same KANs in PyTorch (bench/kan_torch.py, efficient-kan's formulation, 2 threads) when torch can
  * be imported by /usr/bin/python3. Without Python the PyTorch rows are simply absent. The KAN and
  * the MLP are timed in interleaved rounds ({@link #measurePair}); PyTorch runs after, in its own
  * process, warmed up by the same rule as {@link #untilSteady} and timed over {@code --seconds}
@@ -51,7 +51,10 @@ public final class KanBench implements Callable<Integer> {
 
     record Spec(String name, int g, int k, int[] widths) {}
 
-    record Row(String model, int batch, String impl, double samplesPerSecond) {}
+    /** One measured figure; {@code path}: the way the MLP ran at this batch size ({@link Mlp.Path}), else null. */
+    record Row(String model, int batch, String impl, double samplesPerSecond, String path) {
+        Row(String model, int batch, String impl, double samplesPerSecond) { this(model, batch, impl, samplesPerSecond, null); }
+    }
 
     static final List<Spec> SPECS = List.of(
             new Spec("[2,5,1] G=5", 5, 3, new int[] {2, 5, 1}),
@@ -63,17 +66,20 @@ public final class KanBench implements Callable<Integer> {
         for (int b : batches) if (b < 1 || b > 65536) throw new IllegalArgumentException("--batches must lie in [1, 65536], has " + b);
         List<Row> rows = new ArrayList<>();
         Map<String, Pair> pairs = new HashMap<>();
-        warmUp();
+        Map<Spec, Mlp> mlps = new LinkedHashMap<>();
+        for (Spec spec : SPECS) mlps.put(spec, Mlp.withParameters(spec.widths(), kanParameters(spec), 2));
+        warmUp(mlps);
         for (Spec spec : SPECS) {
             try (KanModel kan = kan(spec, 1)) {
-                Mlp mlp = Mlp.withParameters(spec.widths(), kanParameters(spec), 2);
+                Mlp mlp = mlps.get(spec);
                 for (int batch : batches) {
                     float[] x = inputs(batch, spec.widths()[0]);
                     Pair p = measurePair(() -> kan.forward(x, batch), () -> mlp.forward(x, batch), batch);
                     rows.add(new Row(spec.name(), batch, "panamax", p.kan()));
-                    rows.add(new Row(spec.name(), batch, "panamax-mlp", p.mlp()));
+                    rows.add(new Row(spec.name(), batch, "panamax-mlp", p.mlp(), mlp.path(batch).label()));
                     if (batch == 4096) pairs.put(spec.name(), p);
-                    if (!json) System.err.printf(Locale.ROOT, "  measured %s batch %d (paths %s)%n", spec.name(), batch, kan.paths(batch));
+                    if (!json) System.err.printf(Locale.ROOT, "  measured %s batch %d (KAN paths %s, MLP path %s)%n", spec.name(), batch,
+                            kan.paths(batch), mlp.path(batch).label());
                 }
             }
         }
@@ -86,18 +92,26 @@ public final class KanBench implements Callable<Integer> {
      * Runs every model at every batch size first, so the JIT has compiled the kernels before any
      * timing: each until its time per call has stopped improving (at least 150 ms, at most 5 s). A
      * fixed time was not enough on a busy machine, where the compiler threads wait for a core and
-     * the Vector API code runs interpreted, a hundred times slower, for seconds.
+     * the Vector API code runs interpreted, a hundred times slower, for seconds. The MLP runs every
+     * one of its paths here, then keeps the faster at each batch size ({@link Mlp#choose}).
      */
-    void warmUp() {
+    void warmUp(Map<Spec, Mlp> mlps) {
         for (Spec spec : SPECS)
             try (KanModel kan = kan(spec, 1)) {
-                Mlp mlp = Mlp.withParameters(spec.widths(), kanParameters(spec), 2);
+                Mlp mlp = mlps.get(spec);
                 for (int batch : batches) {
                     float[] x = inputs(batch, spec.widths()[0]);
-                    untilSteady(() -> { kan.forward(x, batch); mlp.forward(x, batch); });
+                    untilSteady(() -> {
+                        kan.forward(x, batch);
+                        for (Mlp.Path p : Mlp.candidates()) mlp.forward(x, batch, p);
+                    });
+                    mlp.choose(batch, new float[][] {x}, CHOICE_ROUNDS, (long) (seconds * 1e9 / ROUNDS));
                 }
             }
     }
+
+    /** Rounds in which the MLP's paths are timed against each other, per batch size. */
+    static final int CHOICE_ROUNDS = 5;
 
     /** Calls {@code call} in 50 ms chunks until three chunks in a row are not 5% faster per call than the best before (150 ms to 5 s). */
     static void untilSteady(Runnable call) {
@@ -191,49 +205,6 @@ public final class KanBench implements Callable<Integer> {
         return elapsed / (double) runs;
     }
 
-    /** An MLP [in, H, ..., H, out] with SiLU between layers, H chosen for a given parameter count; GEMMs through {@link Gemm}. */
-    record Mlp(int[] widths, float[][] weights, float[][] biases) {
-        static Mlp withParameters(int[] kanWidths, long parameters, long seed) {
-            int h = 1;
-            while (params(kanWidths, h + 1) <= parameters) h++;
-            int[] w = kanWidths.clone();
-            for (int l = 1; l + 1 < w.length; l++) w[l] = h;
-            SplittableRandom rnd = new SplittableRandom(seed);
-            float[][] ws = new float[w.length - 1][], bs = new float[w.length - 1][];
-            for (int l = 0; l + 1 < w.length; l++) {
-                ws[l] = new float[w[l] * w[l + 1]];   // (in, out) row-major: x · W
-                for (int i = 0; i < ws[l].length; i++) ws[l][i] = (float) (rnd.nextGaussian() / Math.sqrt(w[l]));
-                bs[l] = new float[w[l + 1]];
-            }
-            return new Mlp(w, ws, bs);
-        }
-
-        static long params(int[] w, int h) {
-            long n = 0;
-            for (int l = 0; l + 1 < w.length; l++) {
-                long a = l == 0 ? w[0] : h, b = l + 2 == w.length ? w[w.length - 1] : h;
-                n += a * b + b;
-            }
-            return n;
-        }
-
-        long parameterCount() { return params(widths, widths.length > 2 ? widths[1] : 0); }
-
-        float[] forward(float[] x, int batch) {
-            float[] v = x;
-            SplineKernels k = SplineKernels.best();
-            for (int l = 0; l < weights.length; l++) {
-                int in = widths[l], out = widths[l + 1];
-                float[] y = new float[batch * out];
-                Gemm.matmul(v, weights[l], y, batch, out, in);
-                for (int r = 0; r < batch; r++) for (int j = 0; j < out; j++) y[r * out + j] += biases[l][j];
-                if (l + 1 < weights.length) k.silu(y, 0, y, 0, y.length);
-                v = y;
-            }
-            return v;
-        }
-    }
-
     /** Runs bench/kan_torch.py when torch imports; adds its rows and returns a note on what happened. */
     String torch(List<Row> rows) throws Exception {
         Path python = Path.of("/usr/bin/python3");
@@ -304,12 +275,14 @@ public final class KanBench implements Callable<Integer> {
         root.put("machine", machine);
         root.put("torch", torchNote);
         ArrayNode arr = root.putArray("rows");
-        for (Row r : rows)
-            arr.addObject().put("model", r.model()).put("batch", r.batch()).put("impl", r.impl()).put("samples_per_second", r.samplesPerSecond());
+        for (Row r : rows) {
+            ObjectNode row = arr.addObject().put("model", r.model()).put("batch", r.batch()).put("impl", r.impl()).put("samples_per_second", r.samplesPerSecond());
+            if (r.path() != null) row.put("path", r.path());
+        }
         ArrayNode ratios = root.putArray("ratios");
         for (Spec s : SPECS) {
             ObjectNode o = ratios.addObject().put("model", s.name());
-            o.put("mlp_parameters", Mlp.withParameters(s.widths(), kanParameters(s), 2).parameterCount());
+            o.put("mlp_parameters", Mlp.parameterCount(Mlp.widths(s.widths(), kanParameters(s))));
             o.put("kan_parameters", kanParameters(s));
             for (int b : new int[] {1, 4096}) {
                 double vsTorch = find(rows, s.name(), b, "panamax") / find(rows, s.name(), b, "torch");
@@ -330,8 +303,8 @@ public final class KanBench implements Callable<Integer> {
         sb.append("machine: ").append(root.get("machine").asText()).append("; torch: ").append(root.get("torch").asText()).append('\n');
         sb.append(String.format(Locale.ROOT, "%-22s %6s  %-12s %16s%n", "model", "batch", "impl", "samples/s"));
         for (var r : root.get("rows"))
-            sb.append(String.format(Locale.ROOT, "%-22s %6d  %-12s %16.0f%n", r.get("model").asText(), r.get("batch").asInt(),
-                    r.get("impl").asText(), r.get("samples_per_second").asDouble()));
+            sb.append(String.format(Locale.ROOT, "%-22s %6d  %-12s %16.0f%s%n", r.get("model").asText(), r.get("batch").asInt(),
+                    r.get("impl").asText(), r.get("samples_per_second").asDouble(), r.has("path") ? "  (" + r.get("path").asText() + ")" : ""));
         sb.append('\n');
         sb.append("targets: >= 50x torch at batch 1, >= 10x at batch 4096, KAN time <= 1.5x MLP time at 4096\n");
         sb.append("(KAN/MLP: median of " + ROUNDS + " interleaved rounds, min-max in brackets)\n");

@@ -6,11 +6,17 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import dev.panamax.kernel.KernelProvider;
+import dev.panamax.tensor.DType;
+import dev.panamax.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.SplittableRandom;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,5 +94,75 @@ class KanBenchTest {
         for (JsonNode o : BenchSupport.JSON.readTree(report(true, rows, "ran")).get("ratios")) {
             assertTrue(o.has("vs_torch_batch_1") && !o.has("vs_torch_batch_4096"), o.toString());
         }
+    }
+
+    /** The MLP in double precision from its own weights: x·Wᵀ + b per layer, SiLU between. */
+    private static double[] reference(Mlp mlp, float[] x, int batch) {
+        int[] w = mlp.widths();
+        double[] v = new double[x.length];
+        for (int i = 0; i < x.length; i++) v[i] = x[i];
+        for (int l = 0; l + 1 < w.length; l++) {
+            int in = w[l], out = w[l + 1];
+            Tensor wt = mlp.weight(l);
+            float[] b = mlp.bias(l);
+            double[] y = new double[batch * out];
+            for (int r = 0; r < batch; r++)
+                for (int o = 0; o < out; o++) {
+                    double s = b[o];
+                    for (int i = 0; i < in; i++) s += v[r * in + i] * wt.getFloat((long) o * in + i);
+                    y[r * out + o] = l + 2 < w.length ? s / (1 + Math.exp(-s)) : s;
+                }
+            v = y;
+        }
+        return v;
+    }
+
+    @Test void theMlpHasTheKansParameterCountAndItsWeightsAsTheLlmHasThem() {
+        for (KanBench.Spec s : KanBench.SPECS) {
+            long kan = KanBench.kanParameters(s);
+            int[] w = Mlp.widths(s.widths(), kan);
+            assertTrue(Mlp.parameterCount(w) <= kan && Mlp.params(s.widths(), w[1] + 1) > kan, s.name() + ": " + Arrays.toString(w));
+        }
+        Mlp mlp = Mlp.withParameters(new int[] {64, 256, 256, 10}, 844_800, 2);
+        assertArrayEquals(new int[] {64, 881, 881, 10}, mlp.widths());
+        Tensor w1 = mlp.weight(1);
+        assertEquals(DType.F32, w1.dtype());
+        assertArrayEquals(new long[] {881, 881}, w1.shape(), "(out, in), as Kernels.matmul reads weights");
+        assertArrayEquals(new long[] {881, 64}, mlp.weight(0).shape());
+        assertTrue(w1.data().isNative() && KernelProvider.pool().canShare(w1.data()), "the pool's threads can read the weights");
+    }
+
+    @Test void everyPathOfTheMlpComputesTheSameNetwork() {
+        assertEquals(List.of(Mlp.Path.values()), Mlp.candidates(), "oneDNN is part of the build");
+        // Ragged tiles of rows on a small network; outputs split across the pool on a wide one.
+        assertSamePaths(Mlp.withParameters(new int[] {7, 50, 50, 3}, 3_000, 5), 1, 2, 3, 64, 2 * Mlp.TILE + 5);
+        Mlp wide = Mlp.withParameters(new int[] {7, 50, 50, 3}, 370_000, 5);
+        assertTrue((long) wide.widths()[1] * wide.widths()[2] >= Mlp.SPLIT_FROM, Arrays.toString(wide.widths()));
+        assertSamePaths(wide, 1, 3);
+    }
+
+    private static void assertSamePaths(Mlp mlp, int... batches) {
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int batch : batches) {
+            float[] x = new float[batch * 7];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-1, 1);
+            double[] want = reference(mlp, x, batch);
+            for (Mlp.Path p : Mlp.candidates()) {
+                float[] got = mlp.forward(x, batch, p);
+                assertEquals(want.length, got.length);
+                for (int i = 0; i < want.length; i++)
+                    assertEquals(want[i], got[i], 1e-4 * (1 + Math.abs(want[i])), p + " batch " + batch + " at " + i);
+            }
+        }
+    }
+
+    @Test void theMlpRunsThePathItChoseAtEachBatchSize() {
+        Mlp mlp = Mlp.withParameters(new int[] {7, 50, 50, 3}, 3_000, 5);
+        assertEquals(Mlp.Path.KERNELS, mlp.path(64), "before a choice");
+        float[][] inputs = {new float[64 * 7], new float[64 * 7]};
+        Mlp.Path p = mlp.choose(64, inputs, 3, 1_000_000);
+        assertTrue(Mlp.candidates().contains(p));
+        assertEquals(p, mlp.path(64));
+        assertEquals(Mlp.Path.KERNELS, mlp.path(1), "each batch size chooses on its own");
     }
 }

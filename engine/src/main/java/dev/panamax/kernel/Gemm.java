@@ -118,6 +118,22 @@ public final class Gemm {
      */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
                              MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
+        sgemm(false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /**
+     * As the native {@link #sgemm(boolean, boolean, int, int, int, float, MemorySegment, int, MemorySegment, int, float, MemorySegment, int)},
+     * on the calling thread alone whatever the size: for callers that share a large product out
+     * across the pool themselves (tiles of rows, one per pool thread at a time), where oneDNN's own
+     * threads would put two threads on each core.
+     */
+    public static void sgemmOnThisThread(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
+                                         MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
+        sgemm(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void sgemm(boolean oneThread, boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
+                              MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
         sizes(m, n, k);
         fits("a", floats("a", a), transA ? k : m, transA ? m : k, lda);
         fits("b", floats("b", b), transB ? n : k, transB ? k : n, ldb);
@@ -132,13 +148,18 @@ public final class Gemm {
                 }
             return;
         }
-        call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        call(oneThread, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
     private static void call(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
                              MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
+        call(false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void call(boolean oneThread, boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
+                             MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
         // oneDNN runs on OpenMP; the thread count is a per-calling-thread setting, so set it every call.
-        Dnnl.omp_set_num_threads((long) m * n * k >= DNNL_PARALLEL_MIN_FLOPS ? KernelProvider.pool().threads() : 1);
+        Dnnl.omp_set_num_threads(!oneThread && (long) m * n * k >= DNNL_PARALLEL_MIN_FLOPS ? KernelProvider.pool().threads() : 1);
         int status = Dnnl.dnnl_sgemm((byte) (transA ? 'T' : 'N'), (byte) (transB ? 'T' : 'N'), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         if (status != Dnnl.dnnl_success()) throw new IllegalStateException("dnnl_sgemm failed with status " + status);
     }

@@ -81,6 +81,27 @@ class GemmTest {
     }
 
     @Test
+    void onThisThreadGivesTheProductAtEverySize() {
+        // 520³ multiply-adds is above the size from which plain sgemm hands oneDNN the pool's threads.
+        Random rnd = new Random(23);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] s : new int[][] {{1, 882, 64}, {32, 200, 300}, {520, 520, 520}}) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] a = random(rnd, m * k), b = random(rnd, n * k), want = new float[m * n];
+                Gemm.sgemm(Gemm.Impl.SCALAR, false, true, m, n, k, 1f, a, k, b, k, 0f, want, n);
+                MemorySegment c = arena.allocate(4L * m * n);
+                Gemm.sgemmOnThisThread(false, true, m, n, k, 1f, arena.allocateFrom(ValueLayout.JAVA_FLOAT, a), k,
+                        arena.allocateFrom(ValueLayout.JAVA_FLOAT, b), k, 0f, c, n);
+                float[] got = c.toArray(ValueLayout.JAVA_FLOAT);
+                for (int i = 0; i < want.length; i++)
+                    assertEquals(want[i], got[i], 1e-5f * k + 1e-5f, m + "x" + n + "x" + k + " at " + i);
+            }
+            assertMessage("c ", () -> Gemm.sgemmOnThisThread(false, false, 2, 2, 3, 1f, arena.allocate(4 * 6), 3, arena.allocate(4 * 6), 2, 0f,
+                    arena.allocate(4 * 3), 2));
+        }
+    }
+
+    @Test
     void heapArraysThroughDnnlKeepThePaddingWithBetaZero() {
         float[] c = {Float.NaN, 7f, 2f, 7f}; // 2 × 1 with ldc 2: the 7s are padding
         Gemm.sgemm(Gemm.Impl.DNNL, false, false, 2, 1, 1, 1f, new float[] {1, 2}, 1, new float[] {3}, 1, 0f, c, 2);
