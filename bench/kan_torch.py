@@ -8,6 +8,8 @@ knots each side. Random parameters; only the speed matters here.
 Usage: kan_torch.py SECONDS SPEC...   with SPEC = name:g:k:w0,w1,...:b1,b2,...
 Prints one JSON object per (model, batch): {"model", "batch", "samples_per_second"}: calls over
 SECONDS after the same warm-up Panamax's side gets (until_steady), so that neither side is timed cold.
+Each call takes the next of a fixed set of distinct batches, the same floats Panamax's side cycles
+through (inputs(), KanBench.inputs), so that no side is timed on one input repeated.
 """
 import json
 import os
@@ -47,14 +49,33 @@ class KanLinear(torch.nn.Module):
         return base + F.linear(self.bases(x).view(x.shape[0], -1), w)
 
 
-def until_steady(model, x):
-    """Warm-up as Panamax's bench gets it (KanBench.untilSteady): 50 ms chunks of calls until three
-    chunks in a row are not 5% faster per call than the best before, 150 ms to 5 s."""
-    best, stale, start = float("inf"), 0, time.perf_counter()
+def input_sets(batch):
+    """How many distinct batches a batch size cycles through: KanBench.inputSets's rule."""
+    return max(1, min(64, 65536 // batch))
+
+
+def inputs(batch, width, seed=42):
+    """input_sets(batch) batches of batch x width floats in [-1, 1), the floats KanBench.inputs makes:
+    float i of them all is a 32-bit integer hash of i and the seed, its top 24 bits scaled (exact in
+    int64 and float32, so both sides get the same bits)."""
+    sets = input_sets(batch)
+    h = (torch.arange(sets * batch * width, dtype=torch.int64) + seed * 0x9E3779B9) & 0xFFFFFFFF
+    h = (((h >> 16) ^ h) * 0x45D9F3B) & 0xFFFFFFFF
+    h = (((h >> 16) ^ h) * 0x45D9F3B) & 0xFFFFFFFF
+    h = (h >> 16) ^ h
+    x = (h >> 8).to(torch.float32) * 2.0 ** -23 - 1
+    return list(x.view(sets, batch, width).unbind(0))
+
+
+def until_steady(model, xs):
+    """Warm-up as Panamax's bench gets it (KanBench.untilSteady): 50 ms chunks of calls, on the inputs
+    in turn, until three chunks in a row are not 5% faster per call than the best before, 150 ms to 5 s."""
+    best, stale, start, n = float("inf"), 0, time.perf_counter(), 0
     while stale < 3 and time.perf_counter() - start < 5.0:
         runs, t0 = 0, time.perf_counter()
         while True:
-            model(x)
+            model(xs[n % len(xs)])
+            n += 1
             runs += 1
             elapsed = time.perf_counter() - t0
             if elapsed >= 0.05:
@@ -65,12 +86,12 @@ def until_steady(model, x):
 
 
 def samples_per_second(model, n_in, batch, seconds):
-    x = torch.rand(batch, n_in) * 2 - 1
+    xs = inputs(batch, n_in)
     with torch.inference_mode():
-        until_steady(model, x)
+        until_steady(model, xs)
         runs, start = 0, time.perf_counter()
         while True:
-            model(x)
+            model(xs[runs % len(xs)])
             runs += 1
             elapsed = time.perf_counter() - start
             if elapsed >= seconds and runs >= 2:

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * {@code panamax bench kan}: samples per second of KANs [2,5,1] G=5 and [64,256,256,10] G=5 and
@@ -73,8 +74,8 @@ public final class KanBench implements Callable<Integer> {
             try (KanModel kan = kan(spec, 1)) {
                 Mlp mlp = mlps.get(spec);
                 for (int batch : batches) {
-                    float[] x = inputs(batch, spec.widths()[0]);
-                    Pair p = measurePair(() -> kan.forward(x, batch), () -> mlp.forward(x, batch), batch);
+                    float[][] xs = inputs(batch, spec.widths()[0]);
+                    Pair p = measurePair(cycling(xs, x -> kan.forward(x, batch)), cycling(xs, x -> mlp.forward(x, batch)), batch);
                     rows.add(new Row(spec.name(), batch, "panamax", p.kan()));
                     rows.add(new Row(spec.name(), batch, "panamax-mlp", p.mlp(), mlp.path(batch).label()));
                     if (batch == 4096) pairs.put(spec.name(), p);
@@ -100,12 +101,11 @@ public final class KanBench implements Callable<Integer> {
             try (KanModel kan = kan(spec, 1)) {
                 Mlp mlp = mlps.get(spec);
                 for (int batch : batches) {
-                    float[] x = inputs(batch, spec.widths()[0]);
-                    untilSteady(() -> {
-                        kan.forward(x, batch);
-                        for (Mlp.Path p : Mlp.candidates()) mlp.forward(x, batch, p);
-                    });
-                    mlp.choose(batch, new float[][] {x}, CHOICE_ROUNDS, (long) (seconds * 1e9 / ROUNDS));
+                    float[][] xs = inputs(batch, spec.widths()[0]);
+                    Runnable kanCall = cycling(xs, x -> kan.forward(x, batch));
+                    Runnable mlpCalls = cycling(xs, x -> { for (Mlp.Path p : Mlp.candidates()) mlp.forward(x, batch, p); });
+                    untilSteady(() -> { kanCall.run(); mlpCalls.run(); });
+                    mlp.choose(batch, xs, CHOICE_ROUNDS, (long) (seconds * 1e9 / ROUNDS));
                 }
             }
     }
@@ -156,11 +156,48 @@ public final class KanBench implements Callable<Integer> {
         return new KanModel(layers, "bench", null);
     }
 
-    static float[] inputs(int batch, int width) {
-        SplittableRandom rnd = new SplittableRandom(42);
-        float[] x = new float[batch * width];
-        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-1, 1);
-        return x;
+    /**
+     * How many distinct batches each implementation cycles through at this batch size: 64, fewer
+     * when they would exceed 65,536 samples (16 at batch 4096). A service sees new samples on every
+     * call; one input called again and again would stay in the caches (and in a branch predictor's
+     * memory) as no real input does. kan_torch.py's input_sets is the same rule.
+     */
+    static int inputSets(int batch) { return Math.max(1, Math.min(64, 65_536 / batch)); }
+
+    /**
+     * {@link #inputSets} distinct batches of {@code batch} samples of {@code width} inputs each, float
+     * i of them all (set by set, row-major) being {@link #input}(i): kan_torch.py makes the same floats.
+     */
+    static float[][] inputs(int batch, int width) {
+        float[][] sets = new float[inputSets(batch)][batch * width];
+        long i = 0;
+        for (float[] x : sets)
+            for (int j = 0; j < x.length; j++) x[j] = input(i++);
+        return sets;
+    }
+
+    static final long INPUT_SEED = 42;
+
+    /**
+     * Float i of the bench's inputs, in [-1, 1): a 32-bit integer hash of i and {@link #INPUT_SEED},
+     * its top 24 bits scaled. Every step is exact in integers below 2^63 and in float32, so
+     * kan_torch.py's inputs() gives the same floats with torch's int64 tensors.
+     */
+    static float input(long i) {
+        long h = (i + INPUT_SEED * 0x9E3779B9L) & 0xFFFFFFFFL;
+        h = (((h >>> 16) ^ h) * 0x45D9F3BL) & 0xFFFFFFFFL;
+        h = (((h >>> 16) ^ h) * 0x45D9F3BL) & 0xFFFFFFFFL;
+        h = (h >>> 16) ^ h;
+        return (h >>> 8) * 0x1p-23f - 1f;
+    }
+
+    /** Calls {@code forward} on the next of {@code inputs} each time it runs, from the first again after the last. */
+    static Runnable cycling(float[][] inputs, Consumer<float[]> forward) {
+        int[] next = {0};
+        return () -> {
+            forward.accept(inputs[next[0]]);
+            next[0] = next[0] + 1 == inputs.length ? 0 : next[0] + 1;
+        };
     }
 
     static final int ROUNDS = 10;

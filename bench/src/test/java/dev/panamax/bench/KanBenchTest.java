@@ -19,6 +19,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code panamax bench kan}'s parts that need no timing: its report, its MLP baseline, its inputs. */
@@ -164,5 +165,40 @@ class KanBenchTest {
         assertTrue(Mlp.candidates().contains(p));
         assertEquals(p, mlp.path(64));
         assertEquals(Mlp.Path.KERNELS, mlp.path(1), "each batch size chooses on its own");
+    }
+
+    @Test void eachBatchSizeHasDistinctInputsTheSameAsPyTorchsSide() {
+        assertEquals(64, KanBench.inputSets(1));
+        assertEquals(64, KanBench.inputSets(64));
+        assertEquals(16, KanBench.inputSets(4096));
+        for (int batch : new int[] {1, 64, 4096}) {
+            float[][] xs = KanBench.inputs(batch, 64);
+            assertEquals(KanBench.inputSets(batch), xs.length);
+            java.util.Set<java.nio.FloatBuffer> distinct = new java.util.HashSet<>();     // FloatBuffers compare their contents
+            for (float[] x : xs) {
+                assertEquals(batch * 64, x.length);
+                for (float v : x) if (!(v >= -1f && v < 1f)) throw new AssertionError("batch " + batch + ": " + v);
+                distinct.add(java.nio.FloatBuffer.wrap(x));
+            }
+            assertEquals(xs.length, distinct.size(), "batch " + batch + ": every input set differs");
+        }
+        // These floats were printed by kan_torch.py's inputs(1, 64): both sides see the same inputs.
+        float[][] xs = KanBench.inputs(1, 64);
+        assertArrayEquals(new float[] {0.751524806022644f, 0.1582498550415039f, -0.5369447469711304f, 0.96034836769104f},
+                Arrays.copyOf(xs[0], 4), 0f);
+        assertEquals(0.5088696479797363f, xs[1][0], 0f);
+        assertEquals(-0.15744733810424805f, xs[63][63], 0f);
+    }
+
+    @Test void aCyclingCallTakesTheNextInputEveryTime() {
+        float[][] xs = KanBench.inputs(1, 64);
+        List<float[]> seen = new ArrayList<>();
+        Runnable call = KanBench.cycling(xs, seen::add);
+        for (int i = 0; i < 3 * xs.length + 1; i++) call.run();
+        for (int i = 0; i < seen.size(); i++) assertSame(xs[i % xs.length], seen.get(i), "call " + i);
+        // Two cycles over the same inputs (the KAN's and the MLP's) advance on their own.
+        List<float[]> other = new ArrayList<>();
+        KanBench.cycling(xs, other::add).run();
+        assertSame(xs[0], other.getFirst());
     }
 }
