@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * largest width that keeps it within the KAN's parameter count. A baseline slowed by how it is run
  * would flatter the KAN, so it runs as Panamax runs its LLMs: weights are native F32 tensors shaped
  * (out, in), with a native (in, out) copy for oneDNN, and each batch size takes the fastest of
- * three paths, timed against each other when the bench warms up ({@link #choose}):
+ * four paths, timed against each other when the bench warms up ({@link #choose}):
  * <ul>
  *   <li>{@link Path#KERNELS}: {@link Kernels#matmul}, the GEMV and k-row matmul the LLM decodes
  *       with (each weight streamed once for all rows, output rows split across the pool);</li>
@@ -30,7 +30,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *       taken through every layer by oneDNN's sgemm on native memory on its own thread (a batch of
  *       one tile runs on the calling thread alone);</li>
  *   <li>{@link Path#ONEDNN_OUTPUTS}: all rows together, each large layer's outputs split across the
- *       pool, every thread's share through oneDNN's sgemm.</li>
+ *       pool, every thread's share through oneDNN's sgemm;</li>
+ *   <li>{@link Path#GEMM}: {@link Gemm#matmul} on heap arrays (in, out), the baseline as it was at
+ *       first: the Java GEMM for small products, oneDNN (given copies) for large ones. It stays a
+ *       candidate so that no batch size runs slower than it did: the tiny [2,37,1] at batch 1 ran
+ *       it at 2.3 million samples/s, the others at 1.0-2.1.</li>
  * </ul>
  * The oneDNN paths are candidates only where oneDNN loaded.
  * Before its batch size was chosen, a forward pass takes {@link Path#KERNELS}.
@@ -38,7 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Mlp {
 
     enum Path {
-        KERNELS, ONEDNN_ROWS, ONEDNN_OUTPUTS;
+        KERNELS, ONEDNN_ROWS, ONEDNN_OUTPUTS, GEMM;
 
         String label() { return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'); }
     }
@@ -53,6 +57,7 @@ final class Mlp {
     // The same weights (in, out), for oneDNN: its sgemm ran a transposed B far slower (64 rows of
     // 1416 x 1416: 5.7-6.6 ms against 3.3-3.6 ms; 881 wide: 1.4-4.1 against 1.3-2.1 ms).
     private final MemorySegment[] inOut;
+    private final float[][] heapInOut;    // and on the heap, for Path.GEMM
     private final float[][] biases;
     private final Map<Integer, Path> chosen = new ConcurrentHashMap<>();
 
@@ -61,12 +66,14 @@ final class Mlp {
         this.weights = weights;
         this.biases = biases;
         inOut = new MemorySegment[weights.length];
+        heapInOut = new float[weights.length][];
         for (int l = 0; l < weights.length; l++) {
             int in = widths[l], out = widths[l + 1];
-            inOut[l] = Arena.ofAuto().allocate(4L * in * out, 64);
+            heapInOut[l] = new float[in * out];
             for (int o = 0; o < out; o++)
-                for (int i = 0; i < in; i++)
-                    inOut[l].setAtIndex(ValueLayout.JAVA_FLOAT, (long) i * out + o, weights[l].getFloat((long) o * in + i));
+                for (int i = 0; i < in; i++) heapInOut[l][i * out + o] = weights[l].getFloat((long) o * in + i);
+            inOut[l] = Arena.ofAuto().allocate(4L * in * out, 64);
+            MemorySegment.copy(heapInOut[l], 0, inOut[l], ValueLayout.JAVA_FLOAT, 0, in * out);
         }
     }
 
@@ -120,7 +127,7 @@ final class Mlp {
 
     /** The paths that can run here: those through oneDNN need it. */
     static List<Path> candidates() {
-        return Gemm.dnnlAvailable() ? List.of(Path.values()) : List.of(Path.KERNELS);
+        return Gemm.dnnlAvailable() ? List.of(Path.values()) : List.of(Path.KERNELS, Path.GEMM);
     }
 
     /** The path chosen for this batch size ({@link Path#KERNELS} until {@link #choose} ran for it). */
@@ -175,6 +182,7 @@ final class Mlp {
             throw new IllegalArgumentException("x holds " + x.length + " floats, " + batch + " rows of " + widths[0] + " need " + (long) batch * widths[0]);
         return switch (path) {
             case KERNELS -> kernels(x, batch);
+            case GEMM -> gemm(x, batch);
             case ONEDNN_ROWS -> onednnRows(x, batch);
             case ONEDNN_OUTPUTS -> onednnOutputs(x, batch);
         };
@@ -187,6 +195,17 @@ final class Mlp {
             int out = widths[l + 1];
             float[] y = new float[batch * out];
             k.matmul(v, batch, weights[l], y);
+            biasAndActivation(l, y, batch);
+            v = y;
+        }
+        return v;
+    }
+
+    private float[] gemm(float[] x, int batch) {
+        float[] v = x;
+        for (int l = 0; l < weights.length; l++) {
+            float[] y = new float[batch * widths[l + 1]];
+            Gemm.matmul(v, heapInOut[l], y, batch, widths[l + 1], widths[l]);
             biasAndActivation(l, y, batch);
             v = y;
         }
