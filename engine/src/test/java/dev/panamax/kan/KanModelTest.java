@@ -426,7 +426,9 @@ class KanModelTest {
                     float[][] seven = Arrays.copyOf(x, 7);
                     for (LayerPlan p : m.plans()) p.batchBases = false;
                     float[][] tiled = m.predict(seven);
-                    for (LayerPlan p : m.plans()) p.batchBases = true;      // every layer here is uniform cubic: all take the lanes
+                    for (LayerPlan p : m.plans()) p.oneByOne = 1;
+                    float[][] oneByOne = m.predict(seven);
+                    for (LayerPlan p : m.plans()) { p.oneByOne = -1; p.batchBases = true; }     // every layer here is uniform cubic: all take the lanes
                     float[][] lanes = m.predict(seven), large = m.predict(x);
                     for (int r = 0; r < seven.length; r++) {
                         for (LayerPlan p : m.plans()) p.sampleSplit = 1;
@@ -435,6 +437,7 @@ class KanModelTest {
                         String row = model + ", row " + r;
                         assertArrayEquals(whole, m.predict(new float[][] {x[r]})[0], row + ": batch 1 split against unsplit");
                         assertArrayEquals(whole, tiled[r], row + ": batch 7's tiled loop against batch 1");
+                        assertArrayEquals(whole, oneByOne[r], row + ": batch 7 one by one against batch 1");
                         assertArrayEquals(whole, lanes[r], row + ": batch 7's lanes against batch 1");
                         assertArrayEquals(whole, large[r], row + ": batch 300 against batch 1");
                         for (float v : whole) assertTrue(Float.isFinite(v), row);
