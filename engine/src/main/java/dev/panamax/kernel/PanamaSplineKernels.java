@@ -79,7 +79,8 @@ public final class PanamaSplineKernels implements SplineKernels {
                         SplineKernels.blockStart(inputs, b + 1), b == 0, y, yOff + o);
         for (; o < n; o += lanes) {
             VectorMask<Float> m = S.indexInRange(o, n);
-            if (blocks == 4) sample1x4(w, inputStride, stride, o0 + o, base, row, c, cs, terms, inputs, m, y, yOff + o);
+            if (blocks == 4 && terms == 4) sample1x4Cubic(w, inputStride, stride, o0 + o, base, row, c, cs, inputs, m, y, yOff + o);
+            else if (blocks == 4) sample1x4(w, inputStride, stride, o0 + o, base, row, c, cs, terms, inputs, m, y, yOff + o);
             else sample1(w, inputStride, stride, o0 + o, base, row, c, cs, terms, inputs, m, y, yOff + o);
         }
     }
@@ -149,90 +150,84 @@ public final class PanamaSplineKernels implements SplineKernels {
     /**
      * One vector of outputs from o (the lanes in m), the four blocks' chains interleaved: on a
      * narrow layer this vector is all the outputs, and one chain of k + 2 multiply-adds per input
-     * would wait on itself; four independent chains overlap. Cubic splines (terms = 4) take an
-     * unrolled loop while every block has an input left, then the general one. (Written out per
-     * chain: through a helper method the JIT did not inline, the vectors were boxed, and the layer
-     * took four times as long; with the terms in a loop the four chains gained nothing.)
+     * waits on itself; four independent chains overlap. Written out per chain, as a helper method
+     * the JIT did not inline boxed the vectors (the layer took four times as long). w is read in
+     * whole vectors (the lanes past n are never stored): masked reads made the method too large
+     * for C1, which gave up on it, and the method then stayed in C1's unprofiled tier, never
+     * reaching C2: batch 1 ran 5 to 25 times slower in some processes.
      */
     private static void sample1x4(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
                                   int inputs, VectorMask<Float> m, float[] y, int yOff) {
         int i1 = SplineKernels.blockStart(inputs, 1), i2 = SplineKernels.blockStart(inputs, 2), i3 = SplineKernels.blockStart(inputs, 3);
-        int shortest = Math.min(Math.min(i1, i2 - i1), Math.min(i3 - i2, inputs - i3));
-        int longest = Math.max(Math.max(i1, i2 - i1), Math.max(i3 - i2, inputs - i3));   // blocks differ by one at most
+        int longest = Math.max(Math.max(i1, i2 - i1), Math.max(i3 - i2, inputs - i3));   // the others as long or one shorter
         FloatVector a0 = FloatVector.fromArray(S, y, yOff, m), a1 = FloatVector.zero(S), a2 = a1, a3 = a1;
-        int j = 0;
-        if (terms == 4) {
-            int s1 = stride, s2 = 2 * stride, s3 = 3 * stride, c1 = cs, c2 = 2 * cs, c3 = 3 * cs;
-            for (; j < shortest; j++) {
-                int i = j, p = o + i * inputStride, r;
-                a0 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a0);
-                if (row[i] >= 0) {
-                    r = p + row[i] * stride;
-                    a0 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[i]), a0);
-                    a0 = FloatVector.fromArray(S, w, r + s1, m).fma(FloatVector.broadcast(S, c[i + c1]), a0);
-                    a0 = FloatVector.fromArray(S, w, r + s2, m).fma(FloatVector.broadcast(S, c[i + c2]), a0);
-                    a0 = FloatVector.fromArray(S, w, r + s3, m).fma(FloatVector.broadcast(S, c[i + c3]), a0);
-                }
-                i = i1 + j;
-                p = o + i * inputStride;
-                a1 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a1);
-                if (row[i] >= 0) {
-                    r = p + row[i] * stride;
-                    a1 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[i]), a1);
-                    a1 = FloatVector.fromArray(S, w, r + s1, m).fma(FloatVector.broadcast(S, c[i + c1]), a1);
-                    a1 = FloatVector.fromArray(S, w, r + s2, m).fma(FloatVector.broadcast(S, c[i + c2]), a1);
-                    a1 = FloatVector.fromArray(S, w, r + s3, m).fma(FloatVector.broadcast(S, c[i + c3]), a1);
-                }
-                i = i2 + j;
-                p = o + i * inputStride;
-                a2 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a2);
-                if (row[i] >= 0) {
-                    r = p + row[i] * stride;
-                    a2 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[i]), a2);
-                    a2 = FloatVector.fromArray(S, w, r + s1, m).fma(FloatVector.broadcast(S, c[i + c1]), a2);
-                    a2 = FloatVector.fromArray(S, w, r + s2, m).fma(FloatVector.broadcast(S, c[i + c2]), a2);
-                    a2 = FloatVector.fromArray(S, w, r + s3, m).fma(FloatVector.broadcast(S, c[i + c3]), a2);
-                }
-                i = i3 + j;
-                p = o + i * inputStride;
-                a3 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a3);
-                if (row[i] >= 0) {
-                    r = p + row[i] * stride;
-                    a3 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[i]), a3);
-                    a3 = FloatVector.fromArray(S, w, r + s1, m).fma(FloatVector.broadcast(S, c[i + c1]), a3);
-                    a3 = FloatVector.fromArray(S, w, r + s2, m).fma(FloatVector.broadcast(S, c[i + c2]), a3);
-                    a3 = FloatVector.fromArray(S, w, r + s3, m).fma(FloatVector.broadcast(S, c[i + c3]), a3);
-                }
-            }
-        }
-        for (; j < longest; j++) {      // any terms; the last inputs of the longer blocks
-            int i = j;
+        for (int j = 0, i; j < longest; j++) {
+            i = j;
             if (i < i1) {
                 int p = o + i * inputStride;
-                a0 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a0);
+                a0 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a0);
                 if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
-                    a0 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a0);
+                    a0 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a0);
             }
             i = i1 + j;
             if (i < i2) {
                 int p = o + i * inputStride;
-                a1 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a1);
+                a1 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a1);
                 if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
-                    a1 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a1);
+                    a1 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a1);
             }
             i = i2 + j;
             if (i < i3) {
                 int p = o + i * inputStride;
-                a2 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a2);
+                a2 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a2);
                 if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
-                    a2 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a2);
+                    a2 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a2);
             }
             i = i3 + j;
             if (i < inputs) {
                 int p = o + i * inputStride;
-                a3 = FloatVector.fromArray(S, w, p, m).fma(FloatVector.broadcast(S, base[i]), a3);
+                a3 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a3);
                 if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
-                    a3 = FloatVector.fromArray(S, w, r, m).fma(FloatVector.broadcast(S, c[q]), a3);
+                    a3 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a3);
+            }
+        }
+        a0.add(a1).add(a2).add(a3).intoArray(y, yOff, m);
+    }
+
+    /** {@link #sample1x4} for cubic splines: four spline terms, a constant trip count that C2 unrolls (the general loop gained nothing over one chain). */
+    private static void sample1x4Cubic(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs,
+                                       int inputs, VectorMask<Float> m, float[] y, int yOff) {
+        int i1 = SplineKernels.blockStart(inputs, 1), i2 = SplineKernels.blockStart(inputs, 2), i3 = SplineKernels.blockStart(inputs, 3);
+        int longest = Math.max(Math.max(i1, i2 - i1), Math.max(i3 - i2, inputs - i3));   // the others as long or one shorter
+        FloatVector a0 = FloatVector.fromArray(S, y, yOff, m), a1 = FloatVector.zero(S), a2 = a1, a3 = a1;
+        for (int j = 0, i; j < longest; j++) {
+            i = j;
+            if (i < i1) {
+                int p = o + i * inputStride;
+                a0 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a0);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < 4; t++, r += stride, q += cs)
+                    a0 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a0);
+            }
+            i = i1 + j;
+            if (i < i2) {
+                int p = o + i * inputStride;
+                a1 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a1);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < 4; t++, r += stride, q += cs)
+                    a1 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a1);
+            }
+            i = i2 + j;
+            if (i < i3) {
+                int p = o + i * inputStride;
+                a2 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a2);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < 4; t++, r += stride, q += cs)
+                    a2 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a2);
+            }
+            i = i3 + j;
+            if (i < inputs) {
+                int p = o + i * inputStride;
+                a3 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a3);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < 4; t++, r += stride, q += cs)
+                    a3 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a3);
             }
         }
         a0.add(a1).add(a2).add(a3).intoArray(y, yOff, m);

@@ -65,7 +65,8 @@ public interface SplineKernels {
      * </pre>
      * giving s_b; then {@code y[yOff + o] = ((s0 + s1) + s2) + s3} (or s0, one block): the
      * same floats as {@link #accumulate} input by input into y for block 0 and into a zeroed buffer
-     * for each other block, added into y after it. This is batch 1's kernel, where a layer's cost is
+     * for each other block, added into y after it. w must hold 16 floats past the last row read
+     * (a whole vector is read from any row start). This is batch 1's kernel, where a layer's cost is
      * reading its k + 2 rows of w per input; each thread takes its own slice of the outputs on
      * every call, so that slice of w stays in its cache.
      */
