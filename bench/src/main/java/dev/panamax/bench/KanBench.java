@@ -31,13 +31,15 @@ import java.util.function.Consumer;
 /**
  * {@code panamax bench kan}: samples per second of KANs [2,5,1] G=5 and [64,256,256,10] G=5 and
  * G=20 (k = 3) at batch 1, 64 and 4096, against an MLP with as many parameters in Panamax (run as
- * the LLMs run: weights (out, in), each batch size on the faster of the engine's matmul paths, see
- * {@link Mlp}) and the same KANs in PyTorch (bench/kan_torch.py, efficient-kan's formulation, 2 threads) when torch can
- * be imported by /usr/bin/python3. Without Python the PyTorch rows are simply absent. The KAN and
- * the MLP are timed in interleaved rounds ({@link #measurePair}); PyTorch runs after, in its own
- * process, warmed up by the same rule as {@link #untilSteady} and timed over {@code --seconds}
- * (warmed by one call only, its batch-1 speed swung 4x from run to run), under both of libgomp's
- * wait policies, each row's faster figure counting.
+ * the LLMs run: weights (out, in), each batch size on the fastest of the engine's matmul paths, see
+ * {@link Mlp}) and the same KANs in PyTorch (bench/kan_torch.py, efficient-kan's formulation, 2
+ * threads) when torch can be imported by /usr/bin/python3. Without Python the PyTorch rows are
+ * absent and the ratios to PyTorch say "not measured". Every implementation takes the next of the
+ * same distinct input batches on each call ({@link #inputs}, {@link #cycling}), as a service gets
+ * new samples. The KAN and the MLP are timed in interleaved rounds ({@link #measurePair}); PyTorch
+ * runs after, in its own process, warmed up by the same rule as {@link #untilSteady} and timed over
+ * {@code --seconds} (warmed by one call only, its batch-1 speed swung 4x from run to run), under
+ * both of libgomp's wait policies, each row's faster figure counting.
  */
 @Command(name = "kan", mixinStandardHelpOptions = true,
         description = "KAN inference speed: Panamax vs an equal-parameter MLP (Panamax) vs PyTorch (efficient-kan's formulation, 2 threads).")
