@@ -115,16 +115,26 @@ public final class KanBench implements Callable<Integer> {
     /** Rounds in which the MLP's paths are timed against each other, per batch size. */
     static final int CHOICE_ROUNDS = 5;
 
-    /** Calls {@code call} in 50 ms chunks until three chunks in a row are not 5% faster per call than the best before (150 ms to 5 s). */
+    /**
+     * Calls {@code call} in 50 ms chunks until three chunks in a row are neither 5% faster per call
+     * than the best before nor spent with the JIT compiling (150 ms to 5 s). Without the second
+     * condition a kernel first run here (the narrow batch-1 kernel of [64,256,256,10]) could be
+     * steadily slow in C1's code while C2, queued behind other compilations on a busy machine,
+     * had not got to it: the timing that followed ran 1,000-10,000 samples/s instead of 30,000.
+     */
     static void untilSteady(Runnable call) {
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
         long start = System.nanoTime();
         double best = Double.MAX_VALUE;
         int stale = 0;
         while (stale < 3 && System.nanoTime() - start < 5_000_000_000L) {
+            long compiled = timed ? jit.getTotalCompilationTime() : 0;
             long t0 = System.nanoTime(), runs = 0, elapsed;
             do { call.run(); runs++; } while ((elapsed = System.nanoTime() - t0) < 50_000_000L);
             double perCall = elapsed / (double) runs;
-            if (perCall < 0.95 * best) stale = 0; else stale++;
+            boolean compiling = timed && jit.getTotalCompilationTime() != compiled;
+            if (perCall < 0.95 * best || compiling) stale = 0; else stale++;
             best = Math.min(best, perCall);
         }
     }
