@@ -98,7 +98,8 @@ final class Crossover {
         for (int batch : CANDIDATES) {
             float[] x = sample(p.layer, batch);
             long local = best(() -> p.local(x, batch, new float[batch * p.layer.out()]));
-            long dense = best(() -> p.dense(x, batch, new float[batch * p.layer.out()]));
+            // As KanModel.forward runs it: a batch it splits across the pool runs on this thread alone.
+            long dense = best(() -> p.dense(x, batch, new float[batch * p.layer.out()], batch >= KanModel.PARALLEL_FROM));
             if (dense < local) return batch;
         }
         return Integer.MAX_VALUE;

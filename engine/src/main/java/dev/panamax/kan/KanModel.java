@@ -6,10 +6,12 @@ import dev.panamax.kernel.SplineKernels;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -24,7 +26,9 @@ import java.util.List;
  * }</pre>
  *
  * Thread-safe: the parameters are immutable after loading and every call works on its own buffers.
- * Large batches are split across the cores.
+ * Large batches are split across the cores. The dense path's weights live in native memory (for
+ * oneDNN), freed by {@link #close} (call it when no call is running), or by the GC once the model is
+ * unreachable.
  */
 public final class KanModel implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -35,6 +39,10 @@ public final class KanModel implements AutoCloseable {
     private final String format;
     private final Path source;
     private volatile boolean closed;
+    // The native memory of the layers' dense weights (LayerPlan.wNative): shared, as the pool's threads
+    // read it; closed by close(), or by the cleaner when the model becomes unreachable unclosed.
+    private final Cleaner.Cleanable nativeMemory;
+    private static final Cleaner CLEANER = Cleaner.create();
 
     public KanModel(List<KanLayer> layers, String format, Path source) {
         this(layers, format, source, SplineKernels.best());
@@ -46,7 +54,9 @@ public final class KanModel implements AutoCloseable {
             if (layers.get(l).in() != layers.get(l - 1).nodes())
                 throw new IllegalArgumentException("layer " + l + " takes " + layers.get(l).in() + " inputs, layer " + (l - 1) + " gives " + layers.get(l - 1).nodes());
         this.layers = List.copyOf(layers);
-        this.plans = this.layers.stream().map(l -> new LayerPlan(l, kernels)).toList();
+        Arena arena = Arena.ofShared();
+        this.nativeMemory = CLEANER.register(this, arena::close);
+        this.plans = this.layers.stream().map(l -> new LayerPlan(l, kernels, arena)).toList();
         this.format = format;
         this.source = source;
         Crossover.apply(plans);
@@ -160,8 +170,10 @@ public final class KanModel implements AutoCloseable {
 
     List<LayerPlan> plans() { return plans; }
 
+    /** Refuses further calls and frees the native weights; a call still running may then fail with IllegalStateException. */
     @Override public void close() {
         if (closed) return;
         closed = true;
+        nativeMemory.clean();
     }
 }

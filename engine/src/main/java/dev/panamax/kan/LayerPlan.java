@@ -4,6 +4,10 @@ import dev.panamax.kernel.Gemm;
 import dev.panamax.kernel.KernelProvider;
 import dev.panamax.kernel.WorkerPool;
 import dev.panamax.kernel.SplineKernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -38,7 +42,8 @@ import java.util.Arrays;
  */
 final class LayerPlan {
     private static final int TILE_FLOATS = 4096;    // local path: a tile of outputs this large stays in L1
-    private static final int DENSE_TILE = 256;
+    static volatile int denseTile = 256;            // rows per tile of the dense path (measurements vary it)
+    static volatile boolean nativeDense = true;     // false: the dense path multiplies on the heap, as without oneDNN (measurements compare)
     private static final int NARROW_OUT = 8;           // up to this many outputs the local path computes bases across the batch
     private static final int LANES_TILE = 256;         // samples per tile of that path
     private static final int LANES_FROM = 4;           // below, per sample ([2,5,1], interleaved: 1.32x the time at 1 row, 1.08 at 2, 0.81 at 4)
@@ -48,6 +53,10 @@ final class LayerPlan {
     final KanLayer layer;
     private final int in, out, rowsPerInput, k;
     private final float[] w;
+    // The dense path's copy of w for oneDNN, which reads native memory only: 64-byte aligned, in the
+    // model's arena (freed when the model closes); null where oneDNN did not load or the scalar
+    // kernels run (the dense path then multiplies on the heap, Gemm's Java GEMM).
+    private final MemorySegment wNative;
     private final int[] symbolicEdges;   // edges (j * in + i) whose symbolic term is non-zero for finite inputs
     private final float[] subScale, subBias, nodeScale, nodeBias;
     private final boolean plainNodes;    // no multiplication nodes and unit affines: the subnodes are the nodes
@@ -78,7 +87,7 @@ final class LayerPlan {
     volatile boolean batchBases = false;    // local path: bases in vector lanes across the batch (narrow layers)
     volatile boolean denseLanes = false;    // dense path: spans and bases in vector lanes (uniform cubic layers)
 
-    LayerPlan(KanLayer layer, SplineKernels kernels) {
+    LayerPlan(KanLayer layer, SplineKernels kernels, Arena arena) {
         this.layer = layer;
         this.kernels = kernels;
         this.in = layer.in();
@@ -96,6 +105,13 @@ final class LayerPlan {
                 for (int b = 0; b < nb; b++)
                     w[(i * rowsPerInput + 1 + b) * out + j] = (float) (s * layer.coef()[e * nb + b]);
             }
+        if (Gemm.dnnlAvailable() && !(KernelProvider.kernels() instanceof dev.panamax.kernel.ScalarKernels)) {
+            long floats = (long) in * rowsPerInput * out;
+            wNative = arena.allocate(4 * floats, 64);
+            MemorySegment.copy(w, 0, wNative, ValueLayout.JAVA_FLOAT, 0, (int) floats);
+        } else {
+            wNative = null;
+        }
         int[] edges = new int[0];
         if (layer.hasSymbolic()) {
             edges = java.util.stream.IntStream.range(0, in * out).filter(e -> {
@@ -175,7 +191,7 @@ final class LayerPlan {
      */
     float[] forward(float[] x, int rows, boolean part) {
         float[] sub = new float[rows * out];
-        if (rows >= denseFrom) dense(x, rows, sub);
+        if (rows >= denseFrom) dense(x, rows, sub, part);
         else if (rows == 1 || part || rows >= KanModel.PARALLEL_FROM) local(x, rows, sub);
         else small(x, rows, sub);
         if (symbolicEdges.length > 0) addSymbolic(x, rows, sub);
@@ -504,12 +520,26 @@ final class LayerPlan {
         }
     }
 
-    /** Dense path: [base(X) | B(X)] for a tile of samples, times w, as one GEMM (oneDNN when present). */
-    void dense(float[] x, int rows, float[] sub) {
+    /**
+     * Dense path: [base(X) | B(X)] for a tile of samples, times w, as one GEMM. With oneDNN the tile
+     * is copied once into this thread's native scratch ({@link #scratch}) and multiplied by
+     * {@link #wNative} in place, no copy of the weights; on this thread alone when {@code part} (the
+     * batch is already split across the pool by {@link KanModel#forward}, and oneDNN's own threads
+     * would put two threads on each core). Without oneDNN, and for tiles too small for it,
+     * {@link Gemm#matmul} on the heap arrays.
+     */
+    void dense(float[] x, int rows, float[] sub, boolean part) {
         int width = in * rowsPerInput;
-        int tile = Math.min(DENSE_TILE, rows);
+        int tile = Math.min(denseTile, rows);
+        boolean inPlace = nativeDense && wNative != null && (long) tile * out * width >= Gemm.dnnlMinFlops();
+        MemorySegment a = null, c = null;
+        if (inPlace) {
+            MemorySegment s = scratch((long) tile * (width + out));
+            a = s.asSlice(0, 4L * tile * width);
+            c = s.asSlice(4L * tile * width, 4L * tile * out);
+        }
         float[] features = new float[tile * width], xi = new float[tile], bi = new float[tile],
-                c = new float[k + 1], scratch = new float[k + 1], y = new float[tile * out];
+                cb = new float[k + 1], scratch = new float[k + 1], y = inPlace ? null : new float[tile * out];
         boolean lanes = denseLanes && cubicTable != null;
         int[] span = lanes ? new int[tile] : null, slow = lanes ? new int[tile] : null;
         int nBases = rowsPerInput - 1;
@@ -536,14 +566,33 @@ final class LayerPlan {
                     }
                     int s = kn.span(xi[t]);
                     if (s >= 0) {
-                        int start = kn.weights(xi[t], s, c, scratch);
-                        for (int j = 0; j <= k; j++) features[f + 1 + start + j] = c[j];
+                        int start = kn.weights(xi[t], s, cb, scratch);
+                        for (int j = 0; j <= k; j++) features[f + 1 + start + j] = cb[j];
                     }
                 }
+            }
+            if (inPlace) {
+                MemorySegment.copy(features, 0, a, ValueLayout.JAVA_FLOAT, 0, tb * width);
+                if (part) Gemm.sgemmOnThisThread(false, false, tb, out, width, 1f, a, width, wNative, out, 0f, c, out);
+                else Gemm.sgemm(false, false, tb, out, width, 1f, a, width, wNative, out, 0f, c, out);
+                MemorySegment.copy(c, ValueLayout.JAVA_FLOAT, 0, sub, r0 * out, tb * out);
+                continue;
             }
             Gemm.matmul(features, w, y, tb, out, width);
             System.arraycopy(y, 0, sub, r0 * out, tb * out);
         }
+    }
+
+    /** Per thread: native memory the dense path's feature tiles and their products go through, grown on demand (freed by the GC once replaced). */
+    private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
+
+    private static MemorySegment scratch(long floats) {
+        MemorySegment s = SCRATCH.get();
+        if (s == null || s.byteSize() < 4 * floats) {
+            s = Arena.ofAuto().allocate(4 * floats, 64);
+            SCRATCH.set(s);
+        }
+        return s;
     }
 
     /** Adds c·f(a·x + b) + d, summed over inputs in double, for the symbolic edges that can be non-zero. */
@@ -583,6 +632,9 @@ final class LayerPlan {
         }
         return y;
     }
+
+    /** The dense path's native weights ({@link #wNative}), null where it multiplies on the heap. */
+    MemorySegment denseWeights() { return wNative; }
 
     /** Multiply-adds per sample of each path, for reports. */
     long localMacs() { return (long) (k + 2) * in * out; }

@@ -472,6 +472,61 @@ class KanModelTest {
         }
     }
 
+    /** Finite inputs on and beyond the grid [-1, 1], so that every row takes the path under test. */
+    static float[][] finiteInputs(int rows, int width, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[][] x = new float[rows][width];
+        for (float[] row : x) for (int i = 0; i < width; i++) row[i] = (float) rnd.nextDouble(-1.3, 1.3);
+        return x;
+    }
+
+    @Test
+    void theDensePathThroughOneDnnInPlaceAgreesWithTheLocalPath() {
+        assertTrue(dev.panamax.kernel.Gemm.dnnlAvailable(), "oneDNN should load from the bytedeco jars in tests");
+        // 64 -> 96 on a shared uniform grid, 96 -> 24 on non-uniform grids: [base | 8 bases] · w
+        // is 576 and 864 deep, products oneDNN takes, reading the native weights in place.
+        var layers = List.of(TestKans.layer(64, 96, 5, 3, BaseFunction.SILU, 61), TestKans.layer(96, 24, 5, 3, BaseFunction.SILU, 62, true));
+        float[][] x = finiteInputs(700, 64, 23);
+        System.setProperty("panamax.kan.path", "local");
+        float[][] local700, local200;
+        try (KanModel m = new KanModel(layers, "t", null)) {
+            local700 = m.predict(x);
+            local200 = m.predict(Arrays.copyOf(x, 200));
+        } finally {
+            System.clearProperty("panamax.kan.path");
+        }
+        System.setProperty("panamax.kan.path", "dense");
+        try (KanModel m = new KanModel(layers, "t", null)) {
+            for (LayerPlan p : m.plans()) assertNotNull(p.denseWeights(), "the dense path should run through oneDNN in place");
+            // 700 rows: split across the pool, tiles on each thread alone (the last one ragged); 200: one call's tile
+            float[][] dense700 = m.predict(x), dense200 = m.predict(Arrays.copyOf(x, 200));
+            for (int r = 0; r < x.length; r++)
+                for (int c = 0; c < 24; c++) {
+                    float e = local700[r][c];
+                    assertEquals(e, dense700[r][c], Math.max(2e-5 * Math.abs(e), 1e-4), "row " + r + " col " + c + " of 700");
+                    if (r < 200) assertEquals(local200[r][c], dense200[r][c], Math.max(2e-5 * Math.abs(e), 1e-4), "row " + r + " col " + c + " of 200");
+                }
+            assertMatchesReference(m, Arrays.copyOf(x, 40), "dense through oneDNN", 1e-4);
+        } finally {
+            System.clearProperty("panamax.kan.path");
+        }
+    }
+
+    @Test
+    void closingTheModelFreesItsNativeWeightsAndRefusesCalls() {
+        assertTrue(dev.panamax.kernel.Gemm.dnnlAvailable());
+        KanModel m = TestKans.model(5, 3, 8, 16, 4);
+        float[][] x = finiteInputs(3, 8, 4);
+        m.predict(x);
+        List<MemorySegment> weights = m.plans().stream().map(LayerPlan::denseWeights).toList();
+        for (MemorySegment w : weights) assertTrue(w.scope().isAlive());
+        m.close();
+        for (MemorySegment w : weights) assertFalse(w.scope().isAlive(), "close() should free the dense weights");
+        var e = assertThrows(IllegalStateException.class, () -> m.predict(x));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        m.close();      // twice: nothing more to do
+    }
+
     @Test
     void memorySegmentBatchesAndWrongWidths() {
         try (KanModel m = TestKans.model(5, 3, 2, 3, 2); Arena arena = Arena.ofConfined()) {
