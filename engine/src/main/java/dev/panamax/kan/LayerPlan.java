@@ -42,7 +42,10 @@ import java.util.Arrays;
  */
 final class LayerPlan {
     private static final int TILE_FLOATS = 4096;    // local path: a tile of outputs this large stays in L1
-    static volatile int denseTile = 256;            // rows per tile of the dense path (measurements vary it)
+    // Rows per tile of the dense path (measurements vary it). [64,256,256,10] at batch 4096, every layer dense, 3 rounds
+    // interleaved in one JVM, load 3.8-4.1, time against 256 rows: G=5 64 rows 0.94-0.96, 128 0.89-0.97, 512 0.94-1.06;
+    // G=20 64 0.94-0.99, 128 0.96-0.98, 512 0.99-1.06.
+    static volatile int denseTile = 128;
     static volatile boolean nativeDense = true;     // false: the dense path multiplies on the heap, as without oneDNN (measurements compare)
     private static final int NARROW_OUT = 8;           // up to this many outputs the local path computes bases across the batch
     private static final int LANES_TILE = 256;         // samples per tile of that path
@@ -522,77 +525,138 @@ final class LayerPlan {
 
     /**
      * Dense path: [base(X) | B(X)] for a tile of samples, times w, as one GEMM. With oneDNN the tile
-     * is copied once into this thread's native scratch ({@link #scratch}) and multiplied by
-     * {@link #wNative} in place, no copy of the weights; on this thread alone when {@code part} (the
-     * batch is already split across the pool by {@link KanModel#forward}, and oneDNN's own threads
-     * would put two threads on each core). Without oneDNN, and for tiles too small for it,
-     * {@link Gemm#matmul} on the heap arrays.
+     * is copied once into this thread's native scratch and multiplied by {@link #wNative} in place,
+     * no copy of the weights; on this thread alone when {@code part} (the batch is already split
+     * across the pool by {@link KanModel#forward}, and oneDNN's own threads would put two threads on
+     * each core). Without oneDNN, and for tiles too small for it, {@link Gemm#matmul} on the heap arrays.
      */
     void dense(float[] x, int rows, float[] sub, boolean part) {
         int width = in * rowsPerInput;
         int tile = Math.min(denseTile, rows);
         boolean inPlace = nativeDense && wNative != null && (long) tile * out * width >= Gemm.dnnlMinFlops();
-        MemorySegment a = null, c = null;
-        if (inPlace) {
-            MemorySegment s = scratch((long) tile * (width + out));
-            a = s.asSlice(0, 4L * tile * width);
-            c = s.asSlice(4L * tile * width, 4L * tile * out);
-        }
-        float[] features = new float[tile * width], xi = new float[tile], bi = new float[tile],
-                cb = new float[k + 1], scratch = new float[k + 1], y = inPlace ? null : new float[tile * out];
-        boolean lanes = denseLanes && cubicTable != null;
-        int[] span = lanes ? new int[tile] : null, slow = lanes ? new int[tile] : null;
-        int nBases = rowsPerInput - 1;
-        float[] cs = lanes ? new float[4 * tile] : null;
-        Knots[] knots = layer.knots();
+        boolean rowWise = sharedGrid && denseLanes;
+        DenseBuffers b = DenseBuffers.of(tile * width, rowWise ? tile * in : 0, inPlace ? (long) tile * (width + out) : 0);
+        float[] features = b.features, y = inPlace ? null : new float[tile * out];
+        MemorySegment a = inPlace ? b.a(tile * width) : null, c = inPlace ? b.c(tile * width, tile * out) : null;
         for (int r0 = 0; r0 < rows; r0 += tile) {
             int tb = Math.min(tile, rows - r0);
-            Arrays.fill(features, 0f);
-            for (int i = 0; i < in; i++) {
-                for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
-                base(xi, bi, tb);
-                Knots kn = knots[i];
-                if (lanes) {       // spans and bases in vector lanes; the samples outside the interior below
-                    int left = kernels.cubicBases(xi, tb, spanKnots[i], spans, kn.knot(0), kn.invStep(), 0, span, cs, tile, slow);
-                    for (int e = 0; e < left; e++) span[slow[e]] = -1;
-                }
-                for (int t = 0; t < tb; t++) {
-                    int f = t * width + i * rowsPerInput;
-                    features[f] = bi[t];
-                    if (lanes && span[t] >= 0) {        // bases span - 3 .. span, those that exist
-                        int first = span[t] - 3;
-                        for (int j = Math.max(0, -first); j < 4 && first + j < nBases; j++) features[f + 1 + first + j] = cs[j * tile + t];
-                        continue;
-                    }
-                    int s = kn.span(xi[t]);
-                    if (s >= 0) {
-                        int start = kn.weights(xi[t], s, cb, scratch);
-                        for (int j = 0; j <= k; j++) features[f + 1 + start + j] = cb[j];
-                    }
-                }
-            }
+            Arrays.fill(features, 0, tb * width, 0f);
+            if (rowWise) sharedGridFeatures(x, r0, tb, features, b);
+            else features(x, r0, tb, features);
             if (inPlace) {
                 MemorySegment.copy(features, 0, a, ValueLayout.JAVA_FLOAT, 0, tb * width);
                 if (part) Gemm.sgemmOnThisThread(false, false, tb, out, width, 1f, a, width, wNative, out, 0f, c, out);
                 else Gemm.sgemm(false, false, tb, out, width, 1f, a, width, wNative, out, 0f, c, out);
                 MemorySegment.copy(c, ValueLayout.JAVA_FLOAT, 0, sub, r0 * out, tb * out);
-                continue;
+            } else {
+                Gemm.matmul(features, w, y, tb, out, width);
+                System.arraycopy(y, 0, sub, r0 * out, tb * out);
             }
-            Gemm.matmul(features, w, y, tb, out, width);
-            System.arraycopy(y, 0, sub, r0 * out, tb * out);
         }
     }
 
-    /** Per thread: native memory the dense path's feature tiles and their products go through, grown on demand (freed by the GC once replaced). */
-    private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
-
-    private static MemorySegment scratch(long floats) {
-        MemorySegment s = SCRATCH.get();
-        if (s == null || s.byteSize() < 4 * floats) {
-            s = Arena.ofAuto().allocate(4 * floats, 64);
-            SCRATCH.set(s);
+    /**
+     * The feature rows [base(x_i) | B(x_i)] of samples r0 .. r0 + tb - 1 into features (zero on
+     * entry), input by input: each input's spans and bases in vector lanes across the samples
+     * ({@link SplineKernels#cubicBases}) on uniform cubic grids when {@link #denseLanes}, else
+     * through {@link Knots#span} and {@link Knots#weights}.
+     */
+    private void features(float[] x, int r0, int tb, float[] features) {
+        int width = in * rowsPerInput, nBases = rowsPerInput - 1;
+        float[] xi = new float[tb], bi = new float[tb], cb = new float[k + 1], scratch = new float[k + 1];
+        boolean lanes = denseLanes && cubicTable != null;
+        int[] span = lanes ? new int[tb] : null, slow = lanes ? new int[tb] : null;
+        float[] cs = lanes ? new float[4 * tb] : null;
+        Knots[] knots = layer.knots();
+        for (int i = 0; i < in; i++) {
+            for (int t = 0; t < tb; t++) xi[t] = x[(r0 + t) * in + i];
+            base(xi, bi, tb);
+            Knots kn = knots[i];
+            if (lanes) {       // spans and bases in vector lanes; the samples outside the interior below
+                int left = kernels.cubicBases(xi, tb, spanKnots[i], spans, kn.knot(0), kn.invStep(), 0, span, cs, tb, slow);
+                for (int e = 0; e < left; e++) span[slow[e]] = -1;
+            }
+            for (int t = 0; t < tb; t++) {
+                int f = t * width + i * rowsPerInput;
+                features[f] = bi[t];
+                if (lanes && span[t] >= 0) {        // bases span - 3 .. span, those that exist
+                    int first = span[t] - 3;
+                    for (int j = Math.max(0, -first); j < 4 && first + j < nBases; j++) features[f + 1 + first + j] = cs[j * tb + t];
+                    continue;
+                }
+                int s = kn.span(xi[t]);
+                if (s >= 0) {
+                    int start = kn.weights(xi[t], s, cb, scratch);
+                    for (int j = 0; j <= k; j++) features[f + 1 + start + j] = cb[j];
+                }
+            }
         }
-        return s;
+    }
+
+    /**
+     * {@link #features} when every input shares one uniform cubic grid ({@link #sharedGrid}): the
+     * tile's tb · in values, row-major as they come, are one run of vector lanes for the base
+     * function and for {@link SplineKernels#cubicWindows}, and value e = t · in + i owns features
+     * e · (1 + nBases) .. e · (1 + nBases) + nBases, so the tile is written front to back (input by
+     * input, each write went to another sample's row). The values it leaves (off the grid, on a knot,
+     * not finite) take {@link Knots#span} and {@link Knots#weights}. The same floats either way.
+     */
+    private void sharedGridFeatures(float[] x, int r0, int tb, float[] features, DenseBuffers b) {
+        int n = tb * in;
+        float[] xt = b.x, bt = b.base, cw = b.c;
+        int[] first = b.first, outliers = b.outliers;
+        System.arraycopy(x, r0 * in, xt, 0, n);
+        base(xt, bt, n);
+        Knots kn = layer.knots()[0];
+        int left = kernels.cubicWindows(xt, n, spanKnots[0], spans, kn.knot(0), kn.invStep(), rowsPerInput - 1, first, cw, n, outliers);
+        for (int e = 0; e < left; e++) first[outliers[e]] = -1;      // below
+        for (int e = 0, f = 0; e < n; e++, f += rowsPerInput) {
+            features[f] = bt[e];
+            int row = first[e];
+            if (row < 0) continue;
+            features[f + row] = cw[e];
+            features[f + row + 1] = cw[n + e];
+            features[f + row + 2] = cw[2 * n + e];
+            features[f + row + 3] = cw[3 * n + e];
+        }
+        float[] cb = new float[4], scratch = new float[4];
+        for (int q = 0; q < left; q++) {
+            int e = outliers[q], s = kn.span(xt[e]);
+            if (s < 0) continue;
+            int start = kn.weights(xt[e], s, cb, scratch);
+            for (int j = 0; j < 4; j++) features[e * rowsPerInput + 1 + start + j] = cb[j];
+        }
+    }
+
+    /**
+     * Per thread: the dense path's buffers, grown on demand and kept between calls (a tile of
+     * [64,256,256,10]'s features is 2.4 MB): the heap feature tile, the values and windows of
+     * {@link #sharedGridFeatures}, and the native memory oneDNN reads the tile from and writes its
+     * product to (freed by the GC once replaced).
+     */
+    private static final class DenseBuffers {
+        private static final ThreadLocal<DenseBuffers> MINE = ThreadLocal.withInitial(DenseBuffers::new);
+        float[] features = new float[0], x = new float[0], base = new float[0], c = new float[0];
+        int[] first = new int[0], outliers = new int[0];
+        MemorySegment scratch = MemorySegment.NULL;
+
+        static DenseBuffers of(int features, int values, long nativeFloats) {
+            DenseBuffers b = MINE.get();
+            if (b.features.length < features) b.features = new float[features];
+            if (b.x.length < values) {
+                b.x = new float[values];
+                b.base = new float[values];
+                b.c = new float[4 * values];
+                b.first = new int[values];
+                b.outliers = new int[values];
+            }
+            if (b.scratch.byteSize() < 4 * nativeFloats) b.scratch = Arena.ofAuto().allocate(4 * nativeFloats, 64);
+            return b;
+        }
+
+        MemorySegment a(long floats) { return scratch.asSlice(0, 4 * floats); }
+
+        MemorySegment c(long from, long floats) { return scratch.asSlice(4 * from, 4 * floats); }
     }
 
     /** Adds c·f(a·x + b) + d, summed over inputs in double, for the symbolic edges that can be non-zero. */
