@@ -697,6 +697,9 @@ final class LayerPlan {
         return y;
     }
 
+    /** Whether the dense path multiplies through oneDNN in place (on tiles large enough for it). */
+    boolean denseInPlace() { return nativeDense && wNative != null; }
+
     /** The dense path's native weights ({@link #wNative}), null where it multiplies on the heap. */
     MemorySegment denseWeights() { return wNative; }
 
