@@ -46,6 +46,13 @@ final class LayerPlan {
     // interleaved in one JVM, load 3.8-4.1, time against 256 rows: G=5 64 rows 0.94-0.96, 128 0.89-0.97, 512 0.94-1.06;
     // G=20 64 0.94-0.99, 128 0.96-0.98, 512 0.99-1.06.
     static volatile int denseTile = 128;
+    // A batch the dense path gets whole (below KanModel.PARALLEL_FROM) is shared out across the pool
+    // by rows, at least DENSE_SPLIT_ROWS per thread, from denseSplitFrom multiply-adds (tests lower it).
+    // [64,256,256,10], every layer dense, interleaved, load 2.2-2.7, split against one thread: G=20 at
+    // 32 rows 0.55-0.64 of the time, 64 0.45-0.72, 128 0.69-0.73; G=5 at 64 and 128 about even
+    // (0.8-1.2), at 32 1.2-1.37 with its 256 -> 256 layer split (18.9M multiply-adds), hence 2^25.
+    private static final int DENSE_SPLIT_ROWS = 16;
+    static volatile long denseSplitFrom = 1L << 25;
     static volatile boolean nativeDense = true;     // false: the dense path multiplies on the heap, as without oneDNN (measurements compare)
     private static final int NARROW_OUT = 8;           // up to this many outputs the local path computes bases across the batch
     private static final int LANES_TILE = 256;         // samples per tile of that path
@@ -528,9 +535,29 @@ final class LayerPlan {
      * is copied once into this thread's native scratch and multiplied by {@link #wNative} in place,
      * no copy of the weights; on this thread alone when {@code part} (the batch is already split
      * across the pool by {@link KanModel#forward}, and oneDNN's own threads would put two threads on
-     * each core). Without oneDNN, and for tiles too small for it, {@link Gemm#matmul} on the heap arrays.
+     * each core). A batch forward leaves whole is shared out by rows here when large enough
+     * ({@link #denseSplitFrom}). Without oneDNN, and for tiles too small for it, {@link Gemm#matmul}
+     * on the heap arrays.
      */
     void dense(float[] x, int rows, float[] sub, boolean part) {
+        WorkerPool pool = KernelProvider.pool();
+        int threads = pool.threads();
+        if (!part && threads > 1 && denseInPlace() && rows >= 2 * DENSE_SPLIT_ROWS && (long) rows * out * in * rowsPerInput >= denseSplitFrom) {
+            // A batch KanModel.forward leaves whole (below PARALLEL_FROM): its rows shared out, each
+            // thread building its own features and multiplying them on its own
+            int parts = Math.min(threads, rows / DENSE_SPLIT_ROWS);
+            pool.parallelFor(parts, q -> {
+                int from = (int) ((long) q * rows / parts), to = (int) ((long) (q + 1) * rows / parts);
+                dense(x, from, to, sub, true);
+            });
+            return;
+        }
+        dense(x, 0, rows, sub, part);
+    }
+
+    /** Rows from .. to - 1 of x on the dense path, into the same rows of sub. */
+    private void dense(float[] x, int from, int to, float[] sub, boolean part) {
+        int rows = to - from;
         int width = in * rowsPerInput;
         int tile = Math.min(denseTile, rows);
         boolean inPlace = nativeDense && wNative != null && (long) tile * out * width >= Gemm.dnnlMinFlops();
@@ -538,8 +565,8 @@ final class LayerPlan {
         DenseBuffers b = DenseBuffers.of(tile * width, rowWise ? tile * in : 0, inPlace ? (long) tile * (width + out) : 0);
         float[] features = b.features, y = inPlace ? null : new float[tile * out];
         MemorySegment a = inPlace ? b.a(tile * width) : null, c = inPlace ? b.c(tile * width, tile * out) : null;
-        for (int r0 = 0; r0 < rows; r0 += tile) {
-            int tb = Math.min(tile, rows - r0);
+        for (int r0 = from; r0 < to; r0 += tile) {
+            int tb = Math.min(tile, to - r0);
             Arrays.fill(features, 0, tb * width, 0f);
             if (rowWise) sharedGridFeatures(x, r0, tb, features, b);
             else features(x, r0, tb, features);

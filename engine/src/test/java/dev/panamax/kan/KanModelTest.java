@@ -498,8 +498,16 @@ class KanModelTest {
         System.setProperty("panamax.kan.path", "dense");
         try (KanModel m = new KanModel(layers, "t", null)) {
             for (LayerPlan p : m.plans()) assertNotNull(p.denseWeights(), "the dense path should run through oneDNN in place");
-            // 700 rows: split across the pool, tiles on each thread alone (the last one ragged); 200: one call's tile
-            float[][] dense700 = m.predict(x), dense200 = m.predict(Arrays.copyOf(x, 200));
+            // 700 rows: split across the pool by KanModel.forward, tiles on each thread alone (the last
+            // one ragged); 200: shared out by the dense path itself, its threshold lowered
+            float[][] dense700 = m.predict(x), dense200;
+            long splitFrom = LayerPlan.denseSplitFrom;
+            LayerPlan.denseSplitFrom = 0;
+            try {
+                dense200 = m.predict(Arrays.copyOf(x, 200));
+            } finally {
+                LayerPlan.denseSplitFrom = splitFrom;
+            }
             for (int r = 0; r < x.length; r++)
                 for (int c = 0; c < 24; c++) {
                     float e = local700[r][c];
