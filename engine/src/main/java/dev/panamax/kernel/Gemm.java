@@ -104,7 +104,7 @@ public final class Gemm {
         MemorySegment.copy(a, 0, sa, ValueLayout.JAVA_FLOAT, 0, (int) na);
         MemorySegment.copy(b, 0, sb, ValueLayout.JAVA_FLOAT, 0, (int) nb);
         MemorySegment.copy(c, 0, sc, ValueLayout.JAVA_FLOAT, 0, (int) nc); // with beta = 0 too: the padding between rows goes back as it came
-        call(transA, transB, m, n, k, alpha, sa, lda, sb, ldb, beta, sc, ldc);
+        call(false, transA, transB, m, n, k, alpha, sa, lda, sb, ldb, beta, sc, ldc);
         MemorySegment.copy(sc, ValueLayout.JAVA_FLOAT, 0, c, 0, (int) nc);
     }
 
@@ -149,11 +149,6 @@ public final class Gemm {
             return;
         }
         call(oneThread, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    }
-
-    private static void call(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
-                             MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
-        call(false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
     private static void call(boolean oneThread, boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
