@@ -560,7 +560,7 @@ final class LayerPlan {
         int rows = to - from;
         int width = in * rowsPerInput;
         int tile = Math.min(denseTile, rows);
-        boolean inPlace = nativeDense && wNative != null && (long) tile * out * width >= Gemm.dnnlMinFlops();
+        boolean inPlace = denseInPlace() && (long) tile * out * width >= Gemm.dnnlMinFlops();
         boolean rowWise = sharedGrid && denseLanes;
         DenseBuffers b = DenseBuffers.of(tile * width, rowWise ? tile * in : 0, inPlace ? (long) tile * (width + out) : 0);
         float[] features = b.features, y = inPlace ? null : new float[tile * out];
