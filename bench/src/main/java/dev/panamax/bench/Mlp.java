@@ -153,7 +153,7 @@ final class Mlp {
                 perCall[q][r] = turn(paths.get(q), batch, inputs, next, nanosPerTurn);
             }
         int best = 0;
-        for (int i = 1; i < paths.size(); i++) if (median(perCall[i]) < median(perCall[best])) best = i;
+        for (int i = 1; i < paths.size(); i++) if (KernelsBench.median(perCall[i]) < KernelsBench.median(perCall[best])) best = i;
         chosen.put(batch, paths.get(best));
         return paths.get(best);
     }
@@ -166,12 +166,6 @@ final class Mlp {
             calls++;
         } while ((elapsed = System.nanoTime() - start) < nanos);
         return elapsed / (double) calls;
-    }
-
-    private static double median(double[] x) {
-        double[] s = x.clone();
-        Arrays.sort(s);
-        return (s[(s.length - 1) / 2] + s[s.length / 2]) / 2;
     }
 
     /** {@code batch} samples (row-major in x) through the network by the path chosen for this batch size. */
