@@ -36,6 +36,9 @@ public final class KanModel implements AutoCloseable {
 
     private final List<KanLayer> layers;
     private final List<LayerPlan> plans;
+    // fused[l]: at batch 1 layer l runs layer l + 1 inside its own pool call (LayerPlan.forwardWith)
+    private final boolean[] fused;
+    static volatile boolean fuseBatchOne = true;   // false: batch 1 runs every layer on its own (measurements compare)
     private final String format;
     private final Path source;
     private volatile boolean closed;
@@ -57,6 +60,8 @@ public final class KanModel implements AutoCloseable {
         Arena arena = Arena.ofShared();
         this.nativeMemory = CLEANER.register(this, arena::close);
         this.plans = this.layers.stream().map(l -> new LayerPlan(l, kernels, arena)).toList();
+        this.fused = new boolean[plans.size()];
+        for (int l = 0; l + 1 < plans.size(); l++) fused[l] = plans.get(l).fuse(plans.get(l + 1));
         this.format = format;
         this.source = source;
         Crossover.apply(plans);
@@ -161,7 +166,11 @@ public final class KanModel implements AutoCloseable {
     private float[] forwardChunk(float[] x, int from, int rows, boolean part) {
         float[] v = from == 0 && x.length == rows * inputWidth() ? x
                 : java.util.Arrays.copyOfRange(x, from * inputWidth(), (from + rows) * inputWidth());
-        for (LayerPlan p : plans) v = p.forward(v, rows, part);
+        for (int l = 0; l < plans.size(); l++) {
+            LayerPlan p = plans.get(l);
+            if (rows == 1 && !part && fused[l] && fuseBatchOne) v = p.forwardWith(plans.get(++l), v);    // a wide layer and the narrow one after it, one pool call
+            else v = p.forward(v, rows, part);
+        }
         return v;
     }
 
@@ -169,6 +178,9 @@ public final class KanModel implements AutoCloseable {
     public void save(Path file) { KanFile.write(this, file); }
 
     List<LayerPlan> plans() { return plans; }
+
+    /** Whether batch 1 runs layer l + 1 inside layer l's pool call ({@link LayerPlan#fuse}). */
+    boolean fused(int l) { return fused[l]; }
 
     /** Refuses further calls and frees the native weights; a call still running may then fail with IllegalStateException. */
     @Override public void close() {

@@ -26,7 +26,9 @@ import java.util.Arrays;
  *       (k + 2)·in·out multiply-adds per sample. Narrow layers on uniform cubic grids do the same
  *       arithmetic with the samples in vector lanes ({@link SplineKernels#cubicUniform}). A single
  *       sample holds its outputs in registers over all the inputs ({@link SplineKernels#accumulateSample}),
- *       each thread on its own contiguous slice of the weights, {@link #ws}. All three sum a
+ *       each thread on its own contiguous slice of the weights, {@link #ws}; a narrow layer after
+ *       such a split one runs inside the same pool call, each thread on the values it has just
+ *       computed ({@link #forwardWith}). All three sum a
  *       sample's inputs in {@link SplineKernels}' block order (from 16 inputs on, four chains
  *       added at the end), so a sample gets the same floats whatever batch it comes in.</li>
  *   <li><b>dense</b>: build the sparse feature matrix [base(X) | B(X)] for a tile of samples and
@@ -204,6 +206,14 @@ final class LayerPlan {
         if (rows >= denseFrom) dense(x, rows, sub, part);
         else if (rows == 1 || part || rows >= KanModel.PARALLEL_FROM) local(x, rows, sub);
         else small(x, rows, sub);
+        return finish(x, rows, sub);
+    }
+
+    /**
+     * The layer's output from its spline part sub (rows × out) on the input x: the symbolic edges
+     * added, the rows with a non-finite input recomputed exactly, then the nodes.
+     */
+    private float[] finish(float[] x, int rows, float[] sub) {
         if (symbolicEdges.length > 0) addSymbolic(x, rows, sub);
         if (!allFinite(x, rows * in)) for (int r = 0; r < rows; r++)
             if (!finiteRow(x, r)) {
@@ -286,6 +296,97 @@ final class LayerPlan {
         long t0 = System.nanoTime();
         if (each) oneByOne(x, rows, sub); else local(x, rows, sub);
         route.timed(phase, (System.nanoTime() - t0) / rows);
+    }
+
+    /**
+     * Makes batch 1 of this layer and {@code next} (the layer after it) one pool call when that is
+     * possible, and says whether it is: this layer splits its outputs across the pool at batch 1,
+     * next does not (too narrow), and each of this layer's slices of outputs is a run of whole
+     * blocks of next's inputs ({@link SplineKernels#blocks}: [64,256,256,10]'s 256 -> 256 layer on
+     * two threads gives outputs 0-127 and 128-255, the 256 -> 10 layer's blocks 0-1 and 2-3). This
+     * layer's outputs must be its subnodes as they come (plain nodes, no symbolic edges), so a
+     * thread may go on with its own slice of them at once. See {@link #forwardWith}.
+     */
+    boolean fuse(LayerPlan next) {
+        int slices = sliceFrom.length - 1;
+        fusedBounds = null;
+        if (slices < 2 || next.splittable(1) || next.in != out || !plainNodes || symbolicEdges.length > 0
+                || SplineKernels.blocks(next.in) < 2) return false;
+        int blocks = SplineKernels.blocks(next.in);
+        int[][] bounds = new int[slices][];
+        int[] first = new int[slices];
+        for (int q = 0, b = 0; q < slices; q++) {
+            if (SplineKernels.blockStart(next.in, b) != sliceFrom[q]) return false;
+            first[q] = b;
+            int from = b;
+            while (b < blocks && SplineKernels.blockStart(next.in, b) < sliceFrom[q + 1]) b++;
+            if (SplineKernels.blockStart(next.in, b) != sliceFrom[q + 1]) return false;
+            bounds[q] = new int[b - from + 1];
+            for (int e = from; e <= b; e++) bounds[q][e - from] = SplineKernels.blockStart(next.in, e) - sliceFrom[q];
+        }
+        fusedFirstBlock = first;
+        fusedBounds = bounds;
+        return true;
+    }
+
+    // fuse's plan: slice q of this layer's outputs holds next's blocks fusedFirstBlock[q] ..,
+    // their bounds counted from the slice's first output (null: no fusion)
+    private int[][] fusedBounds;
+    private int[] fusedFirstBlock;
+
+    /**
+     * Batch 1 through this layer and the narrow layer after it, which {@link #fuse} accepted:
+     * next's output. Split (as the calls' times say, {@link #splitNow}), one pool call does both:
+     * thread q computes its slice of this layer's outputs, then, from those values, next's
+     * partial sums s_b of the blocks of inputs its slice holds ({@link SplineKernels#chainSums}),
+     * and the caller adds them up, ((s0 + s1) + s2) + s3, as {@link SplineKernels#accumulateSample}
+     * does: next's floats are those of its own batch-1 call. This spares next's call on the caller
+     * alone while the worker waits (2.4 us of [64,256,256,10] G=5's 17 us a sample) and one call to
+     * the pool. Unsplit, the two layers one after the other; either way the whole is timed, so the
+     * choice compares like with like. An input that is not finite (this layer's rows are then
+     * recomputed exactly) takes the layers one by one.
+     */
+    float[] forwardWith(LayerPlan next, float[] x) {
+        if (fusedBounds == null || sampleSplit < 0 || denseFrom <= 1 || next.denseFrom <= 1 || !allFinite(x, in))
+            return next.forward(forward(x, 1, false), 1, false);
+        int mode = sampleSplit, phase = mode == 0 ? nextPhase() : 0;
+        boolean split = mode == 1 || mode == 0 && splitNow(phase);
+        float[] sub = new float[out], subNext = new float[next.out];
+        long t0 = System.nanoTime();
+        if (split) {
+            fused(x, sub, next, subNext);
+        } else {
+            sample(x, sub, false);
+            next.sample(sub, subNext, false);
+        }
+        if (mode == 0) timed(phase, System.nanoTime() - t0);
+        return next.finish(sub, 1, subNext);     // sub is this layer's output as it is (finite inputs, plain nodes, no symbolic edges)
+    }
+
+    /** {@link #forwardWith}'s split: this layer into sub, next's spline part into subNext, in one pool call. */
+    private void fused(float[] x, float[] sub, LayerPlan next, float[] subNext) {
+        int slices = sliceFrom.length - 1, n = next.out, blocks = SplineKernels.blocks(next.in);
+        float[] sums = new float[blocks * n];
+        Thread caller = Thread.currentThread();
+        KernelProvider.pool().parallelFor(slices, q -> {
+            slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub);
+            next.chainSums(sub, sliceFrom[q], sliceFrom[q + 1] - sliceFrom[q], fusedBounds[q], sums, fusedFirstBlock[q] * n);
+        });
+        for (int o = 0; o < n; o++) {       // the block order's sum, s0 first (the chain from y = +0)
+            float sum = sums[o];
+            for (int b = 1; b < blocks; b++) sum += sums[b * n + o];
+            subNext[o] = sum;
+        }
+    }
+
+    /**
+     * The chains of the blocks of inputs from .. from + count - 1 (bounds counted from {@code from})
+     * of this layer at batch 1, from x (this layer's input, of which only those values are read):
+     * their sums s_b at {@code sums[at + (b - first) * out + o]}.
+     */
+    private void chainSums(float[] x, int from, int count, int[] bounds, float[] sums, int at) {
+        Sample s = prepare(x, from, count);
+        kernels.chainSums(w, rowsPerInput * out, out, from * rowsPerInput * out, s.base, s.row, s.c, in, k + 1, bounds, out, sums, at);
     }
 
     /** Whether a batch of this many rows now runs sample by sample ({@link #small}); batch 1 always does. */
@@ -386,7 +487,7 @@ final class LayerPlan {
      * and the k + 1 bases, basis j of input i at {@code c[j * in + i]}. Reused by a thread from call to call.
      */
     private static final class Sample {
-        final float[] base, c, window, scratch;
+        final float[] base, c, window, scratch, x;
         final int[] row, outliers;
 
         Sample(int in, int k) {
@@ -396,6 +497,7 @@ final class LayerPlan {
             c = new float[(k + 1) * in];
             row = new int[in];
             outliers = new int[in];
+            x = new float[in];
         }
     }
 
@@ -407,32 +509,45 @@ final class LayerPlan {
      * the inputs it leaves, and other grids, take {@link Knots#span} and {@link Knots#weights}.
      * Either way each input gets the floats of {@code Knots.weights}.
      */
-    private Sample prepare(float[] x) {
+    private Sample prepare(float[] x) { return prepare(x, 0, in); }
+
+    /**
+     * {@link #prepare} for the inputs from .. from + count - 1 alone, as if they were a layer's
+     * inputs 0 .. count - 1 (their knots those of from ..): input from + t at t of the Sample's
+     * arrays, basis j at {@code c[j * in + t]}. Each input gets the floats it gets in prepare.
+     */
+    private Sample prepare(float[] x, int from, int count) {
         Sample s = samples.get();
         int nb = rowsPerInput - 1;
-        base(x, s.base, in);
+        switch (layer.base()) {
+            case SILU -> kernels.silu(x, from, s.base, 0, count);
+            case IDENTITY -> System.arraycopy(x, from, s.base, 0, count);
+            case ZERO -> Arrays.fill(s.base, 0, count, 0f);      // non-finite inputs are redone exactly
+        }
         Knots[] knots = layer.knots();
         if (sharedGrid) {
+            float[] xs = x;
+            if (from > 0) System.arraycopy(x, from, xs = s.x, 0, count);
             Knots kn = knots[0];
-            int left = kernels.cubicWindows(x, in, spanKnots[0], spans, kn.knot(0), kn.invStep(), nb, s.row, s.c, in, s.outliers);
+            int left = kernels.cubicWindows(xs, count, spanKnots[0], spans, kn.knot(0), kn.invStep(), nb, s.row, s.c, in, s.outliers);
             for (int e = 0; e < left; e++) {          // off the grid (Knots.span gives -1: no bases), on a knot, not finite
-                int i = s.outliers[e];
-                scalarWeights(x[i], i, s);
+                int t = s.outliers[e];
+                scalarWeights(xs[t], from + t, t, s);
             }
         } else {
-            for (int i = 0; i < in; i++) scalarWeights(x[i], i, s);
+            for (int t = 0; t < count; t++) scalarWeights(x[from + t], from + t, t, s);
         }
         return s;
     }
 
-    /** Input i's row and bases in s through {@link Knots#span} and {@link Knots#weights}. */
-    private void scalarWeights(float v, int i, Sample s) {
+    /** Input i's row and bases, at t of s's arrays, through {@link Knots#span} and {@link Knots#weights}. */
+    private void scalarWeights(float v, int i, int t, Sample s) {
         Knots kn = layer.knots()[i];
         int sp = kn.span(v);
-        if (sp < 0) { s.row[i] = -1; return; }
+        if (sp < 0) { s.row[t] = -1; return; }
         int start = kn.weights(v, sp, s.window, s.scratch);
-        for (int j = 0; j <= k; j++) s.c[j * in + i] = s.window[j];
-        s.row[i] = 1 + start;
+        for (int j = 0; j <= k; j++) s.c[j * in + t] = s.window[j];
+        s.row[t] = 1 + start;
     }
 
     /**

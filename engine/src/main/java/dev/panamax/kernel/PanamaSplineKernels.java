@@ -251,6 +251,72 @@ public final class PanamaSplineKernels implements SplineKernels {
         a0.add(a1).add(a2).add(a3).intoArray(y, yOff, m);
     }
 
+    @Override
+    public void chainSums(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
+                          int[] bounds, int n, float[] s, int sOff) {
+        int chains = bounds.length - 1;
+        for (int o = 0; o < n; o += S.length()) {
+            VectorMask<Float> m = S.indexInRange(o, n);
+            for (int b = 0; b < chains; b += 2) {      // two chains at a time, so that each waits on itself half as often
+                int to1 = b + 2 <= chains ? bounds[b + 2] : bounds[b + 1], off1 = b + 2 <= chains ? sOff + (b + 1) * n + o : -1;
+                if (terms == 4) chainPairCubic(w, inputStride, stride, o0 + o, base, row, c, cs, bounds[b], bounds[b + 1], to1, m, s, sOff + b * n + o, off1);
+                else chainPair(w, inputStride, stride, o0 + o, base, row, c, cs, terms, bounds[b], bounds[b + 1], to1, m, s, sOff + b * n + o, off1);
+            }
+        }
+    }
+
+    /**
+     * One vector of outputs from o (the lanes in m): two chains from +0 side by side, over inputs
+     * from .. mid - 1 into s at off0 and mid .. to - 1 into s at off1 (off1 &lt; 0: no second chain).
+     * w is read in whole vectors, as in {@link #sample1x4}.
+     */
+    private static void chainPair(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
+                                  int from, int mid, int to, VectorMask<Float> m, float[] s, int off0, int off1) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        for (int j = 0, longest = Math.max(mid - from, to - mid); j < longest; j++) {
+            int i = from + j;
+            if (i < mid) {
+                int p = o + i * inputStride;
+                a0 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a0);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
+                    a0 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a0);
+            }
+            i = mid + j;
+            if (i < to) {
+                int p = o + i * inputStride;
+                a1 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a1);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < terms; t++, r += stride, q += cs)
+                    a1 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a1);
+            }
+        }
+        a0.intoArray(s, off0, m);
+        if (off1 >= 0) a1.intoArray(s, off1, m);
+    }
+
+    /** {@link #chainPair} for cubic splines: four spline terms, a constant trip count C2 unrolls. */
+    private static void chainPairCubic(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs,
+                                       int from, int mid, int to, VectorMask<Float> m, float[] s, int off0, int off1) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        for (int j = 0, longest = Math.max(mid - from, to - mid); j < longest; j++) {
+            int i = from + j;
+            if (i < mid) {
+                int p = o + i * inputStride;
+                a0 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a0);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < 4; t++, r += stride, q += cs)
+                    a0 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a0);
+            }
+            i = mid + j;
+            if (i < to) {
+                int p = o + i * inputStride;
+                a1 = FloatVector.fromArray(S, w, p).fma(FloatVector.broadcast(S, base[i]), a1);
+                if (row[i] >= 0) for (int t = 0, r = p + row[i] * stride, q = i; t < 4; t++, r += stride, q += cs)
+                    a1 = FloatVector.fromArray(S, w, r).fma(FloatVector.broadcast(S, c[q]), a1);
+            }
+        }
+        a0.intoArray(s, off0, m);
+        if (off1 >= 0) a1.intoArray(s, off1, m);
+    }
+
     /** One vector of outputs from o (the lanes in m), over all the inputs in one chain: layers of too few inputs to cut into blocks. */
     private static void sample1(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
                                 int inputs, VectorMask<Float> m, float[] y, int yOff) {

@@ -35,6 +35,21 @@ public final class ScalarSplineKernels implements SplineKernels {
     }
 
     @Override
+    public void chainSums(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
+                          int[] bounds, int n, float[] s, int sOff) {
+        for (int b = 0; b + 1 < bounds.length; b++)
+            for (int o = 0; o < n; o++) {
+                float acc = 0f;
+                for (int i = bounds[b]; i < bounds[b + 1]; i++) {
+                    int p = o0 + i * inputStride + o;
+                    acc = Math.fma(base[i], w[p], acc);
+                    if (row[i] >= 0) for (int j = 0; j < terms; j++) acc = Math.fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc);
+                }
+                s[sOff + b * n + o] = acc;
+            }
+    }
+
+    @Override
     public int cubicUniform(float[] x, float[] base, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
                             float[] wBase, int wBaseOff, float[] table, int tableOff, int nOut, float[] y, int ys, int[] outliers) {
         int slow = 0;

@@ -74,6 +74,19 @@ public interface SplineKernels {
                           int inputs, int n, float[] y, int yOff);
 
     /**
+     * Some of {@link #accumulateSample}'s block chains, each on its own, for a caller that adds them
+     * up itself: batch 1 computes a narrow layer inside the split of the wide layer before it, each
+     * thread the blocks of the inputs it has just produced ({@code LayerPlan}), and the caller then
+     * forms {@code ((s0 + s1) + s2) + s3}, the floats of accumulateSample. For each chain
+     * b &lt; {@code bounds.length - 1}, over inputs i = {@code bounds[b] .. bounds[b + 1] - 1} in
+     * turn, from {@code acc = +0}, the chain written out in accumulateSample (w, base, row, c, cs,
+     * terms and o0 as there), stored at {@code s[sOff + b * n + o]} for {@code o < n}. w must hold
+     * 16 floats past the last row read.
+     */
+    void chainSums(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
+                   int[] bounds, int n, float[] s, int sOff);
+
+    /**
      * One input of a layer on a uniform cubic grid (k = 3), for n samples in vector lanes: the
      * narrow layers' local path, where a pass over a handful of outputs is too short to vectorise.
      *

@@ -272,6 +272,73 @@ class KanModelTest {
     }
 
     @Test
+    void aNarrowLayerInsideTheSplitOfTheWideOneBeforeItGivesItsOwnFloats() throws Exception {
+        // Batch 1 runs a narrow layer inside the split of the wide layer before it (each thread the
+        // blocks of the inputs it has just computed, the caller adding the blocks' sums): the floats
+        // must be those of the two layers one by one (unsplit) and of a batch's tiled loop. Shared
+        // uniform grids (bases in lanes) or not, SiLU or identity; inputs to the narrow layer that
+        // lie off its grid, on knots, or are infinite or NaN (a column of the wide layer overflows),
+        // and model inputs that are not finite (the layers then go one by one).
+        int threads = KernelProvider.pool().threads(), wide = 128 * threads;   // slices of 128 outputs: whole blocks of the next layer on 2 or 4 threads
+        float[][] x = inputs(40, 64, 31);
+        for (int r = 0; r < 20; r++) for (int i = 0; i < 64; i++) if (!Float.isFinite(x[r][i])) x[r][i] = 0.25f;   // the first 20 rows finite
+        record Case(BaseFunction base, boolean nonUniform, boolean overflow) {}
+        System.setProperty("panamax.kan.path", "local");       // no timing of the paths: this test is about floats
+        try {
+            for (Case c : List.of(new Case(BaseFunction.SILU, false, false), new Case(BaseFunction.SILU, true, false),
+                    new Case(BaseFunction.IDENTITY, false, true), new Case(BaseFunction.SILU, false, true))) {
+                KanLayer a = TestKans.layer(64, wide, 5, 3, c.base(), 81, c.nonUniform());
+                if (c.overflow()) {         // output 5 overflows float32 for most samples: +-inf, or NaN where both meet
+                    double[] sb = a.scaleBase().clone();
+                    for (int i = 0; i < 64; i++) sb[i * wide + 5] = (i % 2 == 0 ? 3e38 : -2e38);
+                    a = new KanLayer(64, wide, 3, a.knots(), c.base(), true, a.mask(), sb, a.scaleSp(), a.coef(), null, null, null,
+                            TestKans.ones(wide), new double[wide], wide, new int[0], TestKans.ones(wide), new double[wide]);
+                }
+                var layers = List.of(a, TestKans.layer(wide, 6, 5, 3, c.base(), 82, c.nonUniform()), TestKans.layer(6, 3, 4, 2, c.base(), 83));
+                try (KanModel m = new KanModel(layers, "t", null)) {
+                    if (threads == 2 || threads == 4) assertTrue(m.fused(0), c + ": the narrow layer runs inside the wide one's split");
+                    assertFalse(m.fused(1), "the narrow layer does not split");
+                    for (LayerPlan p : m.plans()) p.batchBases = false;
+                    float[][] tiled = m.predict(x);
+                    float[][] fused = new float[x.length][];
+                    for (LayerPlan p : m.plans()) p.sampleSplit = 1;
+                    for (int r = 0; r < x.length; r++) fused[r] = m.predict(new float[][] {x[r]})[0];
+                    for (LayerPlan p : m.plans()) p.sampleSplit = -1;
+                    int nonFinite = 0;
+                    for (int r = 0; r < x.length; r++) {
+                        String row = c + " row " + r;
+                        assertArrayEquals(m.predict(new float[][] {x[r]})[0], fused[r], row + ": fused against the layers one by one");
+                        assertArrayEquals(tiled[r], fused[r], row + ": fused against the batch's tiled loop");
+                        for (float v : fused[r]) if (!Float.isFinite(v)) nonFinite++;
+                    }
+                    if (c.overflow()) assertTrue(nonFinite > 0, c + ": the overflow reached the outputs");
+                    else assertMatchesReference(m, Arrays.copyOf(x, 6), c.toString(), 1e-4);
+                    // several threads at once, the split timed: the pool is busy for all but one, which then run both slices themselves
+                    for (LayerPlan p : m.plans()) p.sampleSplit = 0;
+                    ExecutorService pool = Executors.newFixedThreadPool(3);
+                    try {
+                        List<Future<String>> results = new ArrayList<>();
+                        for (int t = 0; t < 3; t++) {
+                            int first = t;
+                            results.add(pool.submit(() -> {
+                                for (int round = 0; round < 10; round++)
+                                    for (int r = first; r < x.length; r += 3)
+                                        if (!Arrays.equals(fused[r], m.predict(new float[][] {x[r]})[0])) return "thread " + first + " round " + round + " row " + r;
+                                return null;
+                            }));
+                        }
+                        for (Future<String> f : results) assertNull(f.get(60, TimeUnit.SECONDS), c.toString());
+                    } finally {
+                        pool.shutdownNow();
+                    }
+                }
+            }
+        } finally {
+            System.clearProperty("panamax.kan.path");
+        }
+    }
+
+    @Test
     void threadsSharingAModelGetTheirOwnFloatsAtBatchOne() throws Exception {
         // Batch 1 keeps per-model state (each thread's Sample of spans and bases, the split's timing)
         // and may hand slices to the pool while other threads call: four threads at once, splitting

@@ -2,6 +2,7 @@ package dev.panamax.kernel;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -69,6 +70,57 @@ class SplineKernelsTest {
                     assertArrayEquals(byInput, b, where + ": block by block, input by input");
                     assertEquals(y[0], a[0], where + ": before yOff untouched");
                     assertEquals(y[n + 2], a[n + 2], where + ": past n untouched");
+                }
+    }
+
+    @Test
+    void chainSumsAreBitIdenticalToTheScalarTwinAndAddUpToAccumulateSample() {
+        SplittableRandom rnd = new SplittableRandom(81);
+        for (int n : new int[] {1, 3, 10, 15, 16, 17, 33, 127})
+            for (int terms : new int[] {1, 4, 5})
+                for (int inputs : new int[] {16, 19, 33, 130}) {
+                    int o0 = 2, stride = n + o0 + 3, rows = 1 + terms + 2, inputStride = rows * stride;   // a slice of wider rows
+                    float[] w = new float[inputs * inputStride + 16];
+                    for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-2, 2);
+                    int cs = inputs + 1;
+                    float[] base = new float[inputs], c = new float[terms * cs];
+                    int[] row = new int[inputs];
+                    for (int i = 0; i < inputs; i++) {
+                        base[i] = (float) rnd.nextDouble(-1, 1);
+                        for (int j = 0; j < terms; j++) c[j * cs + i] = (float) rnd.nextDouble();
+                        row[i] = i % 5 == 3 ? -1 : 1 + rnd.nextInt(3);     // some inputs outside the grid
+                    }
+                    String where = "n=" + n + " terms=" + terms + " inputs=" + inputs;
+                    // chains of any count (odd ones leave a pair half empty), ragged, one of them empty
+                    int mid = inputs / 3;
+                    for (int[] bounds : new int[][] {{0, inputs}, {1, mid, inputs - 1}, {0, mid, mid, inputs}, {0, 5, mid, inputs - 2, inputs}}) {
+                        int chains = bounds.length - 1;
+                        float[] a = new float[chains * n + 6], b = new float[chains * n + 6];
+                        Arrays.fill(a, 7f);
+                        Arrays.fill(b, 7f);
+                        panama.chainSums(w, inputStride, stride, o0, base, row, c, cs, terms, bounds, n, a, 3);
+                        scalar.chainSums(w, inputStride, stride, o0, base, row, c, cs, terms, bounds, n, b, 3);
+                        assertArrayEquals(b, a, where + " bounds " + Arrays.toString(bounds));
+                        assertEquals(7f, a[2], where + ": before sOff untouched");
+                        assertEquals(7f, a[3 + chains * n], where + ": past the chains untouched");
+                    }
+                    // the four blocks as chains, added left to right: accumulateSample from y = 0
+                    int[] blocks = new int[5];
+                    for (int blk = 0; blk <= 4; blk++) blocks[blk] = SplineKernels.blockStart(inputs, blk);
+                    float[] sums = new float[4 * n], whole = new float[n];
+                    panama.chainSums(w, inputStride, stride, o0, base, row, c, cs, terms, blocks, n, sums, 0);
+                    panama.accumulateSample(w, inputStride, stride, o0, base, row, c, cs, terms, inputs, n, whole, 0);
+                    for (int o = 0; o < n; o++)
+                        assertEquals(whole[o], ((sums[o] + sums[n + o]) + sums[2 * n + o]) + sums[3 * n + o], where + " output " + o);
+                    // a later block's inputs on their own (the arrays from that block's first input, w's offset moved to match)
+                    int from = blocks[2];
+                    float[] baseTail = Arrays.copyOfRange(base, from, inputs), cTail = new float[terms * cs];
+                    int[] rowTail = Arrays.copyOfRange(row, from, inputs);
+                    for (int j = 0; j < terms; j++) System.arraycopy(c, j * cs + from, cTail, j * cs, inputs - from);
+                    float[] tail = new float[2 * n];
+                    panama.chainSums(w, inputStride, stride, o0 + from * inputStride, baseTail, rowTail, cTail, cs, terms,
+                            new int[] {0, blocks[3] - from, inputs - from}, n, tail, 0);
+                    assertArrayEquals(Arrays.copyOfRange(sums, 2 * n, 4 * n), tail, where + ": blocks 2 and 3 from their own arrays");
                 }
     }
 
