@@ -24,9 +24,20 @@ final class TimedChoice {
 
     /** Starts with {@code first}; periods grow up to {@code capTrue} calls while true is chosen, {@code capFalse} while false. */
     TimedChoice(boolean first, int capTrue, int capFalse) {
+        this(first, capTrue, capFalse, false);
+    }
+
+    /**
+     * {@link #TimedChoice(boolean, int, int)}; {@code trustFirst}: the first period runs {@code first}
+     * throughout, its trial window skipped, for a first way that a rule picked and that the first
+     * calls should not be taken from (the first trial then comes {@link #MIN_PERIOD} calls later,
+     * the JIT having compiled the first way's code at least).
+     */
+    TimedChoice(boolean first, int capTrue, int capFalse, boolean trustFirst) {
         this.chosen = first;
         this.capTrue = capTrue;
         this.capFalse = capFalse;
+        if (trustFirst) phase = 2 * (SETTLE + WINDOW);
     }
 
     /** The next call's phase in its period, for {@link #now} and {@link #timed}. */
@@ -38,6 +49,9 @@ final class TimedChoice {
 
     /** The way the call at this phase takes: the other way in the trial window that opens each period. */
     boolean now(int phase) { return (phase < SETTLE + WINDOW) != chosen; }
+
+    /** Whether the call at this phase is in the trial window (and then takes the way not chosen). */
+    boolean trial(int phase) { return phase < SETTLE + WINDOW; }
 
     /** The time of the call at this phase (any unit, the same for both ways). */
     void timed(int phase, long time) {
