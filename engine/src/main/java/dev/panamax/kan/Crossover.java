@@ -3,27 +3,24 @@ package dev.panamax.kan;
 import dev.panamax.kernel.KernelProvider;
 
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Chooses, per layer, the batch size from which the dense GEMM path beats the local path, by timing
- * both on a synthetic batch once per layer shape per JVM (or, where oneDNN multiplies in place and
- * the dense path does at most {@link #DENSE_UNTIMED} times the local path's arithmetic, from the
- * smallest candidate without timing), and whether a wide layer's small batches
- * split their outputs across the pool (timed per model). {@code -Dpanamax.kan.path=local|dense}
- * forces one path and skips both timings (tests use it to cover both paths), and sends small
- * batches through the tiled loop rather than as their times say ({@link LayerPlan#oneByOne}). Narrow layers on uniform cubic grids run the local
- * path with the bases computed in vector lanes across the batch, and every uniform cubic layer
- * builds its dense path's features so ({@code -Dpanamax.kan.bases=batch|sample} forces one way for
- * every layer).
+ * Sets up, per layer at load, how the calls will choose their path. Dense against local is chosen
+ * as the model runs, from 64 rows, by the calls' own times ({@link LayerPlan#timeDense}: a
+ * {@link TimedChoice} per power of two of the batch), starting for a whole period with the dense
+ * path where oneDNN multiplies in place and the dense path does at most {@link #DENSE_FIRST} times
+ * the local path's arithmetic, else with the local path; the scalar kernels and tiny layers never
+ * take the dense path. Whether a wide layer's small batches split their outputs across the pool is
+ * timed per model here. {@code -Dpanamax.kan.path=local|dense} forces one path at every batch size
+ * (tests use it to cover both paths), skips the timing of the split, and sends small batches
+ * through the tiled loop rather than as their times say ({@link LayerPlan#oneByOne}). Narrow layers
+ * on uniform cubic grids run the local path with the bases computed in vector lanes across the
+ * batch, and every uniform cubic layer builds its dense path's features so
+ * ({@code -Dpanamax.kan.bases=batch|sample} forces one way for every layer).
  */
 final class Crossover {
     private Crossover() {}
-
-    private static final int[] CANDIDATES = {64, 512};
-    private static final Map<String, Integer> MEASURED = new ConcurrentHashMap<>();
 
     static void apply(List<LayerPlan> plans) {
         String forced = System.getProperty("panamax.kan.path", "auto");
@@ -46,11 +43,14 @@ final class Crossover {
                 case "sample" -> false;
                 default -> p.uniformCubic() && !KernelProvider.kernels().name().equals("scalar");
             };
-            p.denseFrom = switch (forced) {
-                case "local" -> Integer.MAX_VALUE;
-                case "dense" -> 1;
-                default -> measuredOrNever(p);
-            };
+            switch (forced) {
+                case "local" -> p.denseMode = -1;
+                case "dense" -> p.denseMode = 1;
+                default -> {
+                    if (timed(p)) p.timeDense(denseFirst(p));
+                    else p.denseMode = -1;
+                }
+            }
             // Small batches: the tiled loop when a path is forced (tests cover it so) and on tiny layers,
             // where timing the calls costs more than it can gain ([2,5,1] at batch 8-16: 4-14% for
             // the clock alone, against the loop 3-6x faster than one by one); else as their times say.
@@ -65,27 +65,28 @@ final class Crossover {
     static final int TIMED_FROM = 1024;
 
     /**
-     * Dense multiply-adds per local one ({@link LayerPlan#denseMacs} / {@link LayerPlan#localMacs})
-     * up to which a layer whose dense path runs through oneDNN in place takes it from the smallest
-     * candidate batch without timing. At load the dense path's code is cold: [64,256,256,10] G=5
-     * (1.8 dense multiply-adds per local one) timed its first layer, 64 -> 256, at batch 512 at
-     * 32-87 ms dense against 3-5 ms local (the 256 -> 256 layer after it, its code warmer: 7-8 ms
-     * dense against 12-14; 40-100 warm-up calls first, 1.1-1.7 s, did not cure it under load 2.5-3),
-     * so bench kan ran local layers where every layer dense took half the time (interleaved at
-     * batch 4096, load 2.2: 42 ms against 78 ms all local; timed once warm, every layer chose dense
-     * from 64 rows). G=20 (4.8 per local one) was about even (all dense 1.03-1.14x the time of all
-     * local) and stays timed.
+     * Whether the calls time this layer's paths: not on the scalar kernels (their GEMM never beats
+     * the local kernels: such a layer runs local) nor on tiny layers ([2,5,1]), where timing a call
+     * costs more than a choice can gain.
      */
-    static final double DENSE_UNTIMED = 2.0;
+    static boolean timed(LayerPlan p) {
+        return !KernelProvider.kernels().name().equals("scalar") && (long) p.layer.in() * p.layer.out() >= TIMED_FROM;
+    }
 
-    private static int measuredOrNever(LayerPlan p) {
-        // A scalar GEMM never beats the local kernels, and tiny layers are not worth timing.
-        if (KernelProvider.kernels().name().equals("scalar")) return Integer.MAX_VALUE;
-        if ((long) p.layer.in() * p.layer.out() < TIMED_FROM) return Integer.MAX_VALUE;
-        if (p.denseInPlace() && p.denseMacs() <= DENSE_UNTIMED * p.localMacs()) return CANDIDATES[0];
-        KanLayer l = p.layer;
-        String key = l.in() + "x" + l.out() + "/" + l.basisCount() + "/" + l.k() + "/" + l.base();
-        return MEASURED.computeIfAbsent(key, x -> measure(p));
+    /**
+     * Dense multiply-adds per local one ({@link LayerPlan#denseMacs} / {@link LayerPlan#localMacs})
+     * up to which a layer whose dense path runs through oneDNN in place starts with it, before its
+     * calls have timed the two. [64,256,256,10] G=5 (1.8 per local one) ran every layer dense in
+     * half the time of every layer local (interleaved at batch 4096, load 2.2: 42 ms against 78);
+     * G=20 (4.8 per local one) was about even (all dense 1.03-1.14x the time of all local) and
+     * starts local. A choice made at load, by timing both paths there, was tried and dropped: the
+     * code is cold at load (the first layer of [64,256,256,10] G=5 timed 32-87 ms dense against
+     * 3-5 ms local at batch 512, warm the other way round), so it kept the wrong path for good.
+     */
+    static final double DENSE_FIRST = 2.0;
+
+    static boolean denseFirst(LayerPlan p) {
+        return p.denseInPlace() && p.denseMacs() <= DENSE_FIRST * p.localMacs();
     }
 
     /** The batch {@link #splitPays} times: the smallest that {@link LayerPlan#splitOutputs} governs. */
@@ -109,39 +110,6 @@ final class Crossover {
             whole = Math.min(whole, best(run));
         }
         return split < whole;
-    }
-
-    /** Turns of {@link #measure} at most per batch size, and the turns in a row without a gain that end it. */
-    private static final int MAX_TURNS = 10, QUIET_TURNS = 3;
-
-    /**
-     * The smaller candidate batch at which the dense path beats the local path, each run as
-     * {@link KanModel#forward} runs it (a batch it splits across the pool runs on one thread). The
-     * two are timed in turns until neither's best time has improved by 5% for {@link #QUIET_TURNS}
-     * turns, {@link #MAX_TURNS} at most. Their first calls run in the interpreter and C1's code,
-     * and the JIT may take longer than any timing a load can afford (see {@link #DENSE_UNTIMED}).
-     */
-    private static int measure(LayerPlan p) {
-        int out = p.layer.out();
-        for (int batch : CANDIDATES) {
-            float[] x = sample(p.layer, batch);
-            boolean part = batch >= KanModel.PARALLEL_FROM;
-            long local = Long.MAX_VALUE, dense = Long.MAX_VALUE;
-            for (int turn = 0, quiet = 0; turn < MAX_TURNS && quiet < QUIET_TURNS; turn++) {
-                long l = time(() -> p.local(x, batch, new float[batch * out])), d = time(() -> p.dense(x, batch, new float[batch * out], part));
-                quiet = l < 0.95 * local || d < 0.95 * dense ? 0 : quiet + 1;
-                local = Math.min(local, l);
-                dense = Math.min(dense, d);
-            }
-            if (dense < local) return batch;
-        }
-        return Integer.MAX_VALUE;
-    }
-
-    private static long time(Runnable r) {
-        long t0 = System.nanoTime();
-        r.run();
-        return System.nanoTime() - t0;
     }
 
     private static float[] sample(KanLayer l, int batch) {

@@ -103,11 +103,18 @@ public final class KanModel implements AutoCloseable {
     /**
      * Which path each layer takes at this batch size now: "dense" (one GEMM), "sample" (each
      * sample through batch 1's path, outputs in registers) or "local" (the tiled loop over a
-     * batch). Below {@link #PARALLEL_FROM} local or sample is a choice kept by the calls' own times,
-     * which may change as the machine's load does.
+     * batch). From 64 rows dense or not, and below {@link #PARALLEL_FROM} local or sample, are
+     * choices kept by the calls' own times, which may change as the machine's load does.
      */
     public List<String> paths(int batch) {
-        return plans.stream().map(p -> batch >= p.denseFrom ? "dense" : p.oneByOne(batch) ? "sample" : "local").toList();
+        int chunks = chunks(batch), rows = (batch + chunks - 1) / chunks;
+        return plans.stream().map(p -> p.denseNow(batch, rows, chunks > 1) ? "dense" : p.oneByOne(batch) ? "sample" : "local").toList();
+    }
+
+    /** The parts {@link #forward} splits a batch of this many rows into, one per pool thread; 1: left whole. */
+    private static int chunks(int rows) {
+        int threads = KernelProvider.pool().threads();
+        return rows < PARALLEL_FROM || threads < 2 ? 1 : threads;
     }
 
     /** One output row per input row. */
@@ -148,13 +155,16 @@ public final class KanModel implements AutoCloseable {
         if (closed) throw new IllegalStateException("model " + source + " is closed");
         if ((long) rows * inputWidth() > x.length)
             throw new IllegalArgumentException("x holds " + x.length + " floats, " + rows + " rows of " + inputWidth() + " need " + (long) rows * inputWidth());
-        int threads = KernelProvider.pool().threads();
-        if (rows < PARALLEL_FROM || threads < 2) return forwardChunk(x, 0, rows, false);
-        int chunks = threads, per = (rows + chunks - 1) / chunks;
+        int chunks = chunks(rows);
+        if (chunks == 1) return forwardWhole(x.length == rows * inputWidth() ? x : java.util.Arrays.copyOf(x, rows * inputWidth()), rows);
+        // Each layer's way (dense or local) is taken once for every part, and timed by the first
+        int per = (rows + chunks - 1) / chunks;
+        LayerPlan.Part[] ways = new LayerPlan.Part[plans.size()];
+        for (int l = 0; l < ways.length; l++) ways[l] = plans.get(l).part(rows, per);
         float[][] parts = new float[chunks][];
         KernelProvider.pool().parallelFor(chunks, c -> {
             int from = Math.min(rows, c * per), to = Math.min(rows, from + per);
-            parts[c] = forwardChunk(x, from, to - from, true);
+            parts[c] = forwardPart(x, from, to - from, ways, c == 0);
         });
         float[] y = new float[rows * outputWidth()];
         int at = 0;
@@ -162,15 +172,20 @@ public final class KanModel implements AutoCloseable {
         return y;
     }
 
-    /** Rows from .. from + rows - 1 of x through every layer; {@code part}: one thread's part of a larger batch. */
-    private float[] forwardChunk(float[] x, int from, int rows, boolean part) {
-        float[] v = from == 0 && x.length == rows * inputWidth() ? x
-                : java.util.Arrays.copyOfRange(x, from * inputWidth(), (from + rows) * inputWidth());
+    /** A batch left whole (on the calling thread, the layers sharing out their own work) through every layer. */
+    private float[] forwardWhole(float[] v, int rows) {
         for (int l = 0; l < plans.size(); l++) {
             LayerPlan p = plans.get(l);
-            if (rows == 1 && !part && fused[l] && fuseBatchOne) v = p.forwardWith(plans.get(++l), v);    // a wide layer and the narrow one after it, one pool call
-            else v = p.forward(v, rows, part);
+            if (rows == 1 && fused[l] && fuseBatchOne) v = p.forwardWith(plans.get(++l), v);    // a wide layer and the narrow one after it, one pool call
+            else v = p.forward(v, rows);
         }
+        return v;
+    }
+
+    /** Rows from .. from + rows - 1 of x, one thread's part of a larger batch, through every layer the way {@code ways} says; {@code timer}: the part whose times count. */
+    private float[] forwardPart(float[] x, int from, int rows, LayerPlan.Part[] ways, boolean timer) {
+        float[] v = java.util.Arrays.copyOfRange(x, from * inputWidth(), (from + rows) * inputWidth());
+        for (int l = 0; l < ways.length; l++) v = plans.get(l).forward(v, rows, ways[l], timer);
         return v;
     }
 

@@ -34,9 +34,12 @@ import java.util.Arrays;
  *   <li><b>dense</b>: build the sparse feature matrix [base(X) | B(X)] for a tile of samples and
  *       multiply it by w in one GEMM: (G + k + 1)·in·out multiply-adds, but at GEMM efficiency.</li>
  * </ul>
- * The model picks dense for batches at or above {@link #denseFrom}, set by a measurement. Small
- * batches run the tiled loop or each sample through batch 1's path, as their calls' times say
- * ({@link #small}).
+ * From {@link #DENSE_TIMED_FROM} rows the calls choose between the two by their own times, per
+ * power of two of the batch ({@link #timeDense}; the dense path may win at 64 rows and lose at
+ * 4096, or the other way round, and a busy machine moves the line); below, and on layers too small
+ * to be worth timing, the local path. Small batches run the tiled loop or each sample through
+ * batch 1's path, as their calls' times say ({@link #small}). The two paths do not give the same
+ * floats: the dense path sums in another order (within 2e-5 relative of each other in the tests).
  *
  * <p>Symbolic edges are added in double afterwards; a sample with a non-finite input to this layer
  * is recomputed edge by edge with pykan's exact semantics ({@link Reference}), so NaN and infinities
@@ -56,6 +59,7 @@ final class LayerPlan {
     private static final int DENSE_SPLIT_ROWS = 16;
     static volatile long denseSplitFrom = 1L << 25;
     static volatile boolean nativeDense = true;     // false: the dense path multiplies on the heap, as without oneDNN (measurements compare)
+    static volatile long denseStallNanos = 0;       // tests: every dense call first waits this long, as on a machine where the dense path is slow
     private static final int NARROW_OUT = 8;           // up to this many outputs the local path computes bases across the batch
     private static final int LANES_TILE = 256;         // samples per tile of that path
     private static final int LANES_FROM = 4;           // below, per sample ([2,5,1], interleaved: 1.32x the time at 1 row, 1.08 at 2, 0.81 at 4)
@@ -88,7 +92,13 @@ final class LayerPlan {
     private final int[] sliceFrom, sliceAt;
     private final boolean sharedGrid;     // uniform cubic, and every input has the same knots: batch 1 finds spans in lanes across the inputs
 
-    volatile int denseFrom = Integer.MAX_VALUE;
+    // The dense path or the local one: 1 dense at every batch size (forced), -1 never, 0 from DENSE_TIMED_FROM
+    // rows as the calls' own times say (timeDense, denseNow); below, the local path.
+    volatile int denseMode = -1;
+    static final int DENSE_TIMED_FROM = 64;
+    // Dense or local, one choice per power of two of the batch from DENSE_TIMED_FROM (index log2 of the batch):
+    // denseWhole for a batch KanModel.forward leaves whole, denseSplit for one it splits by rows; true: dense.
+    private volatile TimedChoice[] denseWhole, denseSplit;
     volatile boolean splitOutputs = true;   // batches of 2 or more, below KanModel.PARALLEL_FROM, on wide layers: split outputs across the pool (measured)
     volatile int sampleSplit = 0;           // batch 1 on a wide layer: 0 split or not as the calls' times say (splitNow), 1 always, -1 never (tests pin it)
     volatile int oneByOne = 0;              // batches of 2 .. PARALLEL_FROM - 1: 0 sample by sample or not as the calls' times say (small), 1 always, -1 never (tests pin it)
@@ -193,21 +203,111 @@ final class LayerPlan {
         return f;
     }
 
-    /** The layer on {@code rows} samples of x (rows × in): rows × nodes. */
-    float[] forward(float[] x, int rows) { return forward(x, rows, false); }
-
     /**
-     * {@link #forward(float[], int)}; {@code part}: the rows are one thread's part of a larger
-     * batch, which {@link KanModel#forward} has split by samples across the pool: they take the
-     * tiled loop, not {@link #small}'s choice, which times calls that have the pool to themselves.
+     * The layer on {@code rows} samples of x (rows × in), a batch {@link KanModel#forward} leaves
+     * whole: rows × nodes. Dense or local as {@link #denseMode} says; from {@link #DENSE_TIMED_FROM}
+     * rows, when timed, as this batch size's {@link TimedChoice} says, the call timed for it (per row).
      */
-    float[] forward(float[] x, int rows, boolean part) {
+    float[] forward(float[] x, int rows) {
         float[] sub = new float[rows * out];
-        if (rows >= denseFrom) dense(x, rows, sub, part);
-        else if (rows == 1 || part || rows >= KanModel.PARALLEL_FROM) local(x, rows, sub);
-        else small(x, rows, sub);
+        TimedChoice choice = denseMode == 0 && rows >= DENSE_TIMED_FROM ? denseWhole[log2(rows)] : null;
+        if (choice == null) {
+            spline(x, rows, sub, denseMode > 0, false);
+        } else {
+            int phase = choice.nextPhase();
+            long t0 = System.nanoTime();
+            spline(x, rows, sub, choice.now(phase), choice.trial(phase));
+            choice.timed(phase, (System.nanoTime() - t0) / rows);
+        }
         return finish(x, rows, sub);
     }
+
+    /**
+     * A whole batch's spline part into sub: dense, or local (batch 1's path, {@link #small}'s
+     * choice, or the tiled loop). A {@code trial} of the local path against the dense one takes
+     * the way small's choice has chosen, without a trial of its own inside: nested, small's trial
+     * of one by one (batch 1 split across the pool, on a busy machine stalled a scheduler tick per
+     * sample and layer) made [64,256,256,10] G=5's trials of local at batch 64 take 5-20x a
+     * round's time.
+     */
+    private void spline(float[] x, int rows, float[] sub, boolean dense, boolean trial) {
+        if (dense) dense(x, rows, sub, false);
+        else if (rows == 1 || rows >= KanModel.PARALLEL_FROM) local(x, rows, sub);
+        else if (trial) { if (oneByOne(rows)) oneByOne(x, rows, sub); else local(x, rows, sub); }
+        else small(x, rows, sub);
+    }
+
+    /**
+     * How every thread's part of one batch that {@link KanModel#forward} splits by rows runs this
+     * layer: {@code dense} or the tiled loop, and the choice to time the call for at its
+     * {@code phase} (null: untimed). Taken once per model call ({@link #part}), so that both threads
+     * run the layer the same way and the choice's calls come in order from one thread.
+     */
+    record Part(boolean dense, TimedChoice choice, int phase) {}
+
+    private static final Part PART_LOCAL = new Part(false, null, 0), PART_DENSE = new Part(true, null, 0);
+
+    /**
+     * The way this layer runs the parts of a batch of {@code batch} rows split by {@link KanModel#forward},
+     * the first part having {@code rows}: local below {@link #DENSE_TIMED_FROM} rows a part, else as
+     * {@link #denseMode} or the batch size's choice says.
+     */
+    Part part(int batch, int rows) {
+        if (denseMode != 0) return denseMode > 0 ? PART_DENSE : PART_LOCAL;
+        if (rows < DENSE_TIMED_FROM) return PART_LOCAL;
+        TimedChoice choice = denseSplit[log2(batch)];
+        int phase = choice.nextPhase();
+        return new Part(choice.now(phase), choice, phase);
+    }
+
+    /**
+     * One thread's part of a batch that {@link KanModel#forward} has split by samples across the
+     * pool: the dense path on this thread alone, or the tiled loop (not {@link #small}'s choice,
+     * which times calls that have the pool to themselves), as {@code part} says; the time per row
+     * reported to its choice when this thread is the {@code timer} (the first part's).
+     */
+    float[] forward(float[] x, int rows, Part part, boolean timer) {
+        float[] sub = new float[rows * out];
+        long t0 = System.nanoTime();
+        if (part.dense()) dense(x, rows, sub, true); else local(x, rows, sub);
+        if (timer && part.choice() != null) part.choice().timed(part.phase(), (System.nanoTime() - t0) / rows);
+        return finish(x, rows, sub);
+    }
+
+    /**
+     * Whether a batch of {@code batch} rows runs this layer dense now: a whole batch ({@code rows}
+     * = batch) or one split by rows, its first part {@code rows} ({@link KanModel#paths}).
+     */
+    boolean denseNow(int batch, int rows, boolean split) {
+        if (denseMode != 0) return denseMode > 0;
+        return rows >= DENSE_TIMED_FROM && (split ? denseSplit : denseWhole)[log2(batch)].chosen();
+    }
+
+    /**
+     * Lets the calls' own times choose between the dense and the local path from
+     * {@link #DENSE_TIMED_FROM} rows, per power of two of the batch and whole or split, each
+     * choice starting with {@code denseFirst} for a whole period of calls ({@link Crossover}).
+     * The first trial of the other path may run its code cold: [64,256,256,10] G=5 at batch 64,
+     * after 476 calls dense (1.3 ms each, warm), took 57-268 ms a call for the first local calls of
+     * its trial, then 6-18 ms, about 0.8 s in all, once; that trial fails, and the next, a doubled
+     * period later, compares compiled code. Timed by the calls, a wrong first path costs a period
+     * of calls, not the model's life as a timing at load did.
+     */
+    void timeDense(boolean denseFirst) {
+        TimedChoice[] whole = new TimedChoice[31], split = new TimedChoice[31];
+        for (int b = log2(DENSE_TIMED_FROM); b < whole.length; b++) {
+            whole[b] = new TimedChoice(denseFirst, MAX_PERIOD, MAX_PERIOD, true);
+            split[b] = new TimedChoice(denseFirst, MAX_PERIOD, MAX_PERIOD, true);
+        }
+        denseWhole = whole;
+        denseSplit = split;
+        denseMode = 0;
+    }
+
+    /** The dense choice of a batch of this many rows ({@link #DENSE_TIMED_FROM} or more), whole or split by {@link KanModel#forward}; tests drive it. */
+    TimedChoice denseChoice(int batch, boolean split) { return (split ? denseSplit : denseWhole)[log2(batch)]; }
+
+    private static int log2(int rows) { return 31 - Integer.numberOfLeadingZeros(rows); }
 
     /**
      * The layer's output from its spline part sub (rows × out) on the input x: the symbolic edges
@@ -281,7 +381,7 @@ final class LayerPlan {
      * windows, and G=5 batch 64 1.06-1.21 in all three (one by one kept on layers where it had
      * become 10% slower, until the next trial). [2,5,1]'s tiny layers are not
      * timed ({@link Crossover}). A load-time timing of both was tried and dropped: at load the JIT
-     * has not compiled batch 1's kernels (the loop was warm from Crossover's own timings), and under
+     * has not compiled batch 1's kernels (the loop was warm from the load-time timing of the dense path, since dropped too), and under
      * load it timed one by one 40x slower than the loop at batch 2, a choice then kept for good.
      * Both ways give the same floats (row invariance).
      */
@@ -347,8 +447,8 @@ final class LayerPlan {
      * recomputed exactly) takes the layers one by one.
      */
     float[] forwardWith(LayerPlan next, float[] x) {
-        if (fusedBounds == null || sampleSplit < 0 || denseFrom <= 1 || next.denseFrom <= 1 || !allFinite(x, in))
-            return next.forward(forward(x, 1, false), 1, false);
+        if (fusedBounds == null || sampleSplit < 0 || denseMode > 0 || next.denseMode > 0 || !allFinite(x, in))
+            return next.forward(forward(x, 1), 1);
         int mode = sampleSplit, phase = mode == 0 ? nextPhase() : 0;
         boolean split = mode == 1 || mode == 0 && splitNow(phase);
         float[] sub = new float[out], subNext = new float[next.out];
@@ -655,6 +755,7 @@ final class LayerPlan {
      * on the heap arrays.
      */
     void dense(float[] x, int rows, float[] sub, boolean part) {
+        if (denseStallNanos > 0) java.util.concurrent.locks.LockSupport.parkNanos(denseStallNanos);
         WorkerPool pool = KernelProvider.pool();
         int threads = pool.threads();
         if (!part && threads > 1 && denseInPlace() && rows >= 2 * DENSE_SPLIT_ROWS && (long) rows * out * in * rowsPerInput >= denseSplitFrom) {

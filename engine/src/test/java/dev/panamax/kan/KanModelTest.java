@@ -153,7 +153,7 @@ class KanModelTest {
         try (KanModel m = TestKans.model(5, 3, 8, 200, 3)) {       // 8 x 200 edges: batch 1 splits its 200 outputs
             for (LayerPlan p : m.plans()) {                         // whatever the timing said:
                 p.splitOutputs = true;
-                p.denseFrom = Integer.MAX_VALUE;                    // the local path (dense floats may differ)
+                p.denseMode = -1;                                   // the local path (dense floats may differ)
             }
             float[][] x = inputs(300, 8, 4);
             float[][] all = m.predict(x);                           // 300 rows: split by samples instead
@@ -256,6 +256,91 @@ class KanModelTest {
             assertTrue(eight.period() >= 4 * TimedChoice.MIN_PERIOD, "period " + eight.period() + " after failed trials");
             p.oneByOne = 1;
             assertEquals("sample", m.paths(16).getFirst(), "pinned");
+        }
+    }
+
+    @Test
+    void fromSixtyFourRowsDenseOrLocalIsAChoiceOfTheCallsTimesPerPowerOfTwo() {
+        try (KanModel m = TestKans.model(5, 3, 32, 64, 4)) {
+            LayerPlan p = m.plans().getFirst();
+            assertEquals(0, p.denseMode, "32 x 64 edges: timed");
+            assertEquals(-1, m.plans().get(1).denseMode, "64 x 4 edges: too small to time, never dense");
+            // oneDNN in place, 9 dense multiply-adds per 5 local: dense first, from 64 rows, whole or split
+            for (int batch : new int[] {64, 255, 4096}) assertEquals(List.of("dense", "local"), m.paths(batch), "batch " + batch);
+            assertNotEquals("dense", m.paths(63).getFirst());
+            TimedChoice c = p.denseChoice(64, false);
+            assertSame(c, p.denseChoice(127, false));
+            assertNotSame(c, p.denseChoice(128, false));
+            assertNotSame(c, p.denseChoice(64, true));
+            // the first period keeps the first way: not one call local, however fast local is
+            int trusted = TimedChoice.MIN_PERIOD - 2 * (TimedChoice.SETTLE + TimedChoice.WINDOW);
+            assertEquals(trusted, run(c, trusted, 20_000, 10_000));
+            // then a trial: local twice as fast takes batches of 64-127, no other
+            run(c, 2 * (TimedChoice.SETTLE + TimedChoice.WINDOW), 20_000, 10_000);
+            assertFalse(c.chosen());
+            assertEquals(List.of(false, false, true, true), List.of(m.paths(64).getFirst().equals("dense"), m.paths(127).getFirst().equals("dense"),
+                    m.paths(128).getFirst().equals("dense"), m.paths(4096).getFirst().equals("dense")));
+            // dense faster again: back within one period
+            run(c, TimedChoice.MIN_PERIOD, 10_000, 20_000);
+            assertEquals("dense", m.paths(64).getFirst());
+        }
+    }
+
+    @Test
+    void aLayerWhoseDensePathIsSlowTurnsLocalByItsOwnCalls() {
+        // The dense path made 5 ms a call slower: after the first (trusted) period, the calls' own
+        // times move the layer to the local path, whole batches and batches split across the pool
+        // alike, and a later trial of the dense path keeps it there; the floats stay the model's.
+        boolean split = KernelProvider.pool().threads() > 1;
+        int window = TimedChoice.SETTLE + TimedChoice.WINDOW, trusted = TimedChoice.MIN_PERIOD - 2 * window;
+        long stall = LayerPlan.denseStallNanos;
+        try (KanModel m = TestKans.model(5, 3, 32, 64, 4)) {
+            LayerPlan p = m.plans().getFirst();
+            for (int batch : split ? new int[] {64, 512} : new int[] {64}) {
+                float[][] x = finiteInputs(batch, 32, batch);
+                TimedChoice c = p.denseChoice(batch, batch >= KanModel.PARALLEL_FROM);
+                for (int i = 0; i < trusted; i++) c.nextPhase();        // past the first period, which would keep dense
+                assertEquals("dense", m.paths(batch).getFirst());
+                p.oneByOne = -1;            // the tiled loop, compiled: a local path cold or sample by sample may take as long as the stall
+                p.denseMode = -1;
+                for (int i = 0; i < 100; i++) m.predict(x);
+                p.denseMode = 0;
+                LayerPlan.denseStallNanos = 5_000_000;
+                for (int i = 0; i < 2 * window; i++) m.predict(x);
+                assertNotEquals("dense", m.paths(batch).getFirst(), "batch " + batch + " after a trial of the local path");
+                assertEquals(TimedChoice.MIN_PERIOD, c.period());
+                for (int i = 0; i < TimedChoice.MIN_PERIOD; i++) m.predict(x);      // a period, with a trial of dense
+                assertNotEquals("dense", m.paths(batch).getFirst(), "batch " + batch + " after a trial of the dense path");
+                assertEquals(2 * TimedChoice.MIN_PERIOD, c.period(), "batch " + batch + ": a failed trial doubles the period");
+                LayerPlan.denseStallNanos = stall;
+                assertMatchesReference(m, Arrays.copyOf(x, 8), "batch " + batch, 1e-4);
+            }
+            assertEquals("dense", m.paths(128).getFirst(), "other batch sizes keep their own choice");
+        } finally {
+            LayerPlan.denseStallNanos = stall;
+        }
+    }
+
+    @Test
+    void aForcedPathStaysForcedWhateverTheCallsTake() {
+        long stall = LayerPlan.denseStallNanos;
+        for (String path : new String[] {"local", "dense"}) {
+            System.setProperty("panamax.kan.path", path);
+            try (KanModel m = TestKans.model(5, 3, 32, 64, 4)) {
+                LayerPlan.denseStallNanos = 200_000;            // dense slow: forced dense stays dense all the same
+                float[][] x = finiteInputs(64, 32, 3);
+                float[][] first = m.predict(x);
+                for (int i = 0; i < 3 * (TimedChoice.SETTLE + TimedChoice.WINDOW); i++) m.predict(x);
+                for (int batch : new int[] {64, 100, 300, 4096}) assertEquals(List.of(path, path), m.paths(batch), path + " batch " + batch);
+                if (path.equals("dense")) assertEquals(List.of(path, path), m.paths(1), "forced dense: batch 1 too");
+                assertArrayEquals(first, m.predict(x), path + ": the same path, the same floats");
+            } finally {
+                System.clearProperty("panamax.kan.path");
+                LayerPlan.denseStallNanos = stall;
+            }
+        }
+        try (KanModel tiny = TestKans.model(5, 3, 2, 5, 1)) {          // [2,5,1]: not timed, local at every batch
+            for (int batch : new int[] {64, 4096}) assertEquals(List.of("local", "local"), tiny.paths(batch));
         }
     }
 
