@@ -107,6 +107,7 @@ public final class KanModel implements AutoCloseable {
      * choices kept by the calls' own times, which may change as the machine's load does.
      */
     public List<String> paths(int batch) {
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, is " + batch);
         int chunks = chunks(batch), rows = (batch + chunks - 1) / chunks;
         return plans.stream().map(p -> p.denseNow(batch, rows, chunks > 1) ? "dense" : p.oneByOne(batch) ? "sample" : "local").toList();
     }
@@ -153,6 +154,8 @@ public final class KanModel implements AutoCloseable {
     /** The forward pass on {@code rows} samples stored row-major in x; returns rows × outputWidth. */
     public float[] forward(float[] x, int rows) {
         if (closed) throw new IllegalStateException("model " + source + " is closed");
+        if (rows < 0) throw new IllegalArgumentException("rows must be >= 0, is " + rows);
+        if (rows == 0) return new float[0];      // the layers' small-batch choices are kept per batch size from 1 row
         if ((long) rows * inputWidth() > x.length)
             throw new IllegalArgumentException("x holds " + x.length + " floats, " + rows + " rows of " + inputWidth() + " need " + (long) rows * inputWidth());
         int chunks = chunks(rows);

@@ -104,6 +104,26 @@ class KanModelTest {
     }
 
     @Test
+    void anEmptyBatchGivesNoRowsAndANegativeOneIsAnError() {
+        // 32 x 64 edges: the small batches' choices are timed (oneByOne 0), which once took
+        // route(0), an index of -1, for a batch of none
+        try (KanModel m = TestKans.model(5, 3, 32, 64, 4)) {
+            assertEquals(0, m.plans().getFirst().oneByOne);
+            assertEquals(0, m.predict(new float[0][]).length);
+            assertEquals(0, m.forward(new float[0], 0).length);
+            try (Arena arena = Arena.ofConfined()) {
+                m.predict(arena.allocate(0), arena.allocate(0), 0);
+            }
+            var e = assertThrows(IllegalArgumentException.class, () -> m.forward(new float[32], -1));
+            assertTrue(e.getMessage().contains("rows") && e.getMessage().contains("-1"), e.getMessage());
+            for (int batch : new int[] {0, -1}) {
+                var p = assertThrows(IllegalArgumentException.class, () -> m.paths(batch));
+                assertTrue(p.getMessage().contains("batch") && p.getMessage().contains(String.valueOf(batch)), p.getMessage());
+            }
+        }
+    }
+
+    @Test
     void singularSymbolicEdgesGiveInfinityAndNaNWherePykanDoes() {
         // one input, one output, f = 1/x on a·x + b with a = 1, b = 0, c = 1, d = 0; spline edge off
         KanLayer base = TestKans.layer(1, 1, 3, 3, BaseFunction.SILU, 1);
