@@ -391,11 +391,15 @@ class KanModelTest {
         int threads = KernelProvider.pool().threads(), wide = 128 * threads;   // slices of 128 outputs: whole blocks of the next layer on 2 or 4 threads
         float[][] x = inputs(40, 64, 31);
         for (int r = 0; r < 20; r++) for (int i = 0; i < 64; i++) if (!Float.isFinite(x[r][i])) x[r][i] = 0.25f;   // the first 20 rows finite
-        record Case(BaseFunction base, boolean nonUniform, boolean overflow) {}
+        // rich: the narrow layer quadratic (k = 2), with symbolic edges (INV among them) and multiplication nodes
+        record Case(BaseFunction base, boolean nonUniform, boolean overflow, boolean rich) {
+            Case(BaseFunction base, boolean nonUniform, boolean overflow) { this(base, nonUniform, overflow, false); }
+        }
         System.setProperty("panamax.kan.path", "local");       // no timing of the paths: this test is about floats
         try {
             for (Case c : List.of(new Case(BaseFunction.SILU, false, false), new Case(BaseFunction.SILU, true, false),
-                    new Case(BaseFunction.IDENTITY, false, true), new Case(BaseFunction.SILU, false, true))) {
+                    new Case(BaseFunction.IDENTITY, false, true), new Case(BaseFunction.SILU, false, true),
+                    new Case(BaseFunction.SILU, true, false, true))) {
                 KanLayer a = TestKans.layer(64, wide, 5, 3, c.base(), 81, c.nonUniform());
                 if (c.overflow()) {         // output 5 overflows float32 for most samples: +-inf, or NaN where both meet
                     double[] sb = a.scaleBase().clone();
@@ -403,7 +407,9 @@ class KanModelTest {
                     a = new KanLayer(64, wide, 3, a.knots(), c.base(), true, a.mask(), sb, a.scaleSp(), a.coef(), null, null, null,
                             TestKans.ones(wide), new double[wide], wide, new int[0], TestKans.ones(wide), new double[wide]);
                 }
-                var layers = List.of(a, TestKans.layer(wide, 6, 5, 3, c.base(), 82, c.nonUniform()), TestKans.layer(6, 3, 4, 2, c.base(), 83));
+                var layers = c.rich()
+                        ? List.of(a, symbolicAndProducts(TestKans.layer(wide, 7, 5, 2, c.base(), 82, c.nonUniform()), 84), TestKans.layer(4, 3, 4, 2, c.base(), 83))
+                        : List.of(a, TestKans.layer(wide, 6, 5, 3, c.base(), 82, c.nonUniform()), TestKans.layer(6, 3, 4, 2, c.base(), 83));
                 try (KanModel m = new KanModel(layers, "t", null)) {
                     if (threads == 2 || threads == 4) assertTrue(m.fused(0), c + ": the narrow layer runs inside the wide one's split");
                     assertFalse(m.fused(1), "the narrow layer does not split");
@@ -421,7 +427,7 @@ class KanModelTest {
                         for (float v : fused[r]) if (!Float.isFinite(v)) nonFinite++;
                     }
                     if (c.overflow()) assertTrue(nonFinite > 0, c + ": the overflow reached the outputs");
-                    else assertMatchesReference(m, Arrays.copyOf(x, 6), c.toString(), 1e-4 * Math.max(1, wide / 256));   // float32 error grows with the wide layer's width
+                    else if (!c.rich()) assertMatchesReference(m, Arrays.copyOf(x, 6), c.toString(), 1e-4 * Math.max(1, wide / 256));   // float32 error grows with the wide layer's width
                     // several threads at once, the split timed: the pool is busy for all but one, which then run both slices themselves
                     for (LayerPlan p : m.plans()) p.sampleSplit = 0;
                     ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -445,6 +451,28 @@ class KanModelTest {
         } finally {
             System.clearProperty("panamax.kan.path");
         }
+    }
+
+    /**
+     * Layer b (7 outputs) with symbolic edges on every 37th edge (sin, x, 1/x) and multiplication
+     * nodes: 2 sums, a product of 2 and one of 3, so 4 nodes, each with an affine.
+     */
+    private static KanLayer symbolicAndProducts(KanLayer b, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int in = b.in(), out = b.out(), edges = in * out;
+        Symbolic[] funs = new Symbolic[edges], pool = {Symbolic.SIN, Symbolic.X, Symbolic.INV};
+        Arrays.fill(funs, Symbolic.ZERO);
+        double[] symMask = new double[edges], affine = new double[4 * edges];
+        for (int e = 0; e < edges; e += 37) {
+            funs[e] = pool[rnd.nextInt(pool.length)];
+            symMask[e] = 1;
+            for (int q = 0; q < 4; q++) affine[4 * e + q] = rnd.nextDouble(-1, 1);
+        }
+        double[] sub = new double[out], subB = new double[out], node = new double[4], nodeB = new double[4];
+        for (int j = 0; j < out; j++) { sub[j] = rnd.nextDouble(0.5, 1.5); subB[j] = rnd.nextDouble(-0.3, 0.3); }
+        for (int j = 0; j < 4; j++) { node[j] = rnd.nextDouble(0.5, 1.5); nodeB[j] = rnd.nextDouble(-0.3, 0.3); }
+        return new KanLayer(in, out, b.k(), b.knots(), b.base(), true, b.mask(), b.scaleBase(), b.scaleSp(), b.coef(),
+                funs, symMask, affine, sub, subB, 2, new int[] {2, 3}, node, nodeB);
     }
 
     @Test
