@@ -1,10 +1,11 @@
 package dev.panamax.kan;
 
 /**
- * A choice between two ways of making the same call (both give the same floats), kept by the
- * calls' own times: each period of calls begins with {@link #WINDOW} calls the other way, then
- * WINDOW the chosen way, and the other way is chosen from then on when its total, stalls
- * included, is 10% lower. Each window first runs {@link #SETTLE} calls untimed: the first calls
+ * A choice between two ways of making the same call, kept by the calls' own times: each period
+ * of calls begins with {@link #WINDOW} calls the other way, then WINDOW the chosen way, and the
+ * other way is chosen from then on when its total, stalls included, is 10% lower. (Batch 1 split
+ * or not, and small batches one by one or not, give the same floats either way; the dense and
+ * the local path differ in the last bits, see {@link LayerPlan}.) Each window first runs {@link #SETTLE} calls untimed: the first calls
  * after a change of way pay for the change (a parked worker to wake, weights of another layout to
  * bring back from L3 or memory), and counted, that cost kept a slower way chosen. Each trial that
  * fails doubles the period, from {@link #MIN_PERIOD} calls up to the cap the chosen way has, so
