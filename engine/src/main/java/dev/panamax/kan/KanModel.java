@@ -103,8 +103,13 @@ public final class KanModel implements AutoCloseable {
     /**
      * Which path each layer takes at this batch size now: "dense" (one GEMM), "sample" (each
      * sample through batch 1's path, outputs in registers) or "local" (the tiled loop over a
-     * batch). From 64 rows dense or not, and below {@link #PARALLEL_FROM} local or sample, are
-     * choices kept by the calls' own times, which may change as the machine's load does.
+     * batch). Dense or not is a choice kept by the calls' own times from 64 rows (64 rows a part,
+     * for a batch {@link #forward} splits across the pool) on layers of 1024 edges or more, the
+     * others (and every layer on the scalar kernels) staying local; local or sample, below
+     * {@link #PARALLEL_FROM}, is one too. Both may
+     * change as the machine's load does; {@code -Dpanamax.kan.path=local|dense} fixes the path.
+     *
+     * @throws IllegalArgumentException when batch is below 1
      */
     public List<String> paths(int batch) {
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, is " + batch);

@@ -480,9 +480,10 @@ final class LayerPlan {
     }
 
     /**
-     * The chains of the blocks of inputs from .. from + count - 1 (bounds counted from {@code from})
-     * of this layer at batch 1, from x (this layer's input, of which only those values are read):
-     * their sums s_b at {@code sums[at + (b - first) * out + o]}.
+     * The block chains of this layer at batch 1 over its inputs from .. from + count - 1, from x
+     * (this layer's input, of which only those values are read): chain c over the inputs
+     * {@code from + bounds[c] .. from + bounds[c + 1] - 1}, its sum for output o at
+     * {@code sums[at + c * out + o]} ({@link SplineKernels#chainSums}).
      */
     private void chainSums(float[] x, int from, int count, int[] bounds, float[] sums, int at) {
         Sample s = prepare(x, from, count);
