@@ -77,8 +77,8 @@ public interface SplineKernels {
      * Some of {@link #accumulateSample}'s block chains, each on its own, for a caller that adds them
      * up itself: batch 1 computes a narrow layer inside the split of the wide layer before it, each
      * thread the blocks of the inputs it has just produced ({@code LayerPlan}), and the caller then
-     * forms {@code ((s0 + s1) + s2) + s3}, the floats of accumulateSample. For each chain
-     * b &lt; {@code bounds.length - 1}, over inputs i = {@code bounds[b] .. bounds[b + 1] - 1} in
+     * forms {@code ((s0 + s1) + s2) + s3}, the floats of accumulateSample into a y of +0 (whose
+     * block 0 starts from y). For each chain b &lt; {@code bounds.length - 1}, over inputs i = {@code bounds[b] .. bounds[b + 1] - 1} in
      * turn, from {@code acc = +0}, the chain written out in accumulateSample (w, base, row, c, cs,
      * terms and o0 as there), stored at {@code s[sOff + b * n + o]} for {@code o < n}. w must hold
      * 16 floats past the last row read.
