@@ -477,6 +477,24 @@ class KanModelTest {
     }
 
     @Test
+    void aWideLayerWhoseSlicesCutTheNextLayersBlocksIsNotFused() {
+        // 136 x threads outputs: slices of 144 (whole vectors) on 2 threads, while the next layer's
+        // blocks of 272 inputs start at 0, 68, 136, 204; a slice ending inside a block cannot give
+        // that block's chain, so batch 1 runs the two layers one by one, with the batch's floats.
+        int threads = KernelProvider.pool().threads(), wide = 136 * threads;
+        var layers = List.of(TestKans.layer(64, wide, 5, 3, BaseFunction.SILU, 91), TestKans.layer(wide, 6, 5, 3, BaseFunction.SILU, 92));
+        System.setProperty("panamax.kan.path", "local");
+        try (KanModel m = new KanModel(layers, "t", null)) {
+            if (threads == 2) assertFalse(m.fused(0));
+            for (LayerPlan p : m.plans()) { p.batchBases = false; p.sampleSplit = 1; }
+            float[][] x = inputs(8, 64, 93), tiled = m.predict(x);
+            for (int r = 0; r < x.length; r++) assertArrayEquals(tiled[r], m.predict(new float[][] {x[r]})[0], "row " + r);
+        } finally {
+            System.clearProperty("panamax.kan.path");
+        }
+    }
+
+    @Test
     void threadsSharingAModelGetTheirOwnFloatsAtBatchOne() throws Exception {
         // Batch 1 keeps per-model state (each thread's Sample of spans and bases, the split's timing)
         // and may hand slices to the pool while other threads call: four threads at once, splitting
