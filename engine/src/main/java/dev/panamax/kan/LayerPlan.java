@@ -104,6 +104,10 @@ final class LayerPlan {
     volatile int oneByOne = 0;              // batches of 2 .. PARALLEL_FROM - 1: 0 sample by sample or not as the calls' times say (small), 1 always, -1 never (tests pin it)
     static final int SPLIT_MAX_PERIOD = 4096, MAX_PERIOD = 32768;
     private final TimedChoice split = new TimedChoice(true, SPLIT_MAX_PERIOD, MAX_PERIOD);    // batch 1: true split
+    // Batch 1 of this layer with the narrow one after it (forwardWith): the same choice, but its calls
+    // time both layers, so they get a choice of their own and are never compared with this layer's
+    // calls alone (which small batches run sample by sample still make).
+    private final TimedChoice pairSplit = new TimedChoice(true, SPLIT_MAX_PERIOD, MAX_PERIOD);
     // Small batches, one choice per power of two (2-3, 4-7, .., 128-255 at index 1 .. 7): true sample by sample
     private final TimedChoice[] routes = new TimedChoice[32 - Integer.numberOfLeadingZeros(KanModel.PARALLEL_FROM - 1)];
     volatile boolean batchBases = false;    // local path: bases in vector lanes across the batch (narrow layers)
@@ -436,14 +440,14 @@ final class LayerPlan {
 
     /**
      * Batch 1 through this layer and the narrow layer after it, which {@link #fuse} accepted:
-     * next's output. Split (as the calls' times say, {@link #splitNow}), one pool call does both:
+     * next's output. Split (as the calls' times say, {@link #pairSplit}), one pool call does both:
      * thread q computes its slice of this layer's outputs, then, from those values, next's
      * partial sums s_b of the blocks of inputs its slice holds ({@link SplineKernels#chainSums}),
      * and the caller adds them up, ((s0 + s1) + s2) + s3, as {@link SplineKernels#accumulateSample}
      * does: next's floats are those of its own batch-1 call. This spares next's call on the caller
      * alone while the worker waits (2.4 us of [64,256,256,10] G=5's 17 us a sample) and one call to
-     * the pool. Unsplit, the two layers one after the other; either way the whole is timed, so the
-     * choice compares like with like. An input that is not finite (this layer's rows are then
+     * the pool. Unsplit, the two layers one after the other; either way the whole is timed, into a
+     * choice of its own, so it compares like with like. An input that is not finite (this layer's rows are then
      * recomputed exactly) takes the layers one by one. Measured ([64,256,256,10] G=5 batch 1, 64
      * distinct inputs, alternated processes, load 2.5-2.9, those that kept the split): 15.3 us a
      * sample at best, median 15.6-15.7, against 16.0-16.2 and 16.2-16.4 before.
@@ -459,8 +463,8 @@ final class LayerPlan {
     float[] forwardWith(LayerPlan next, float[] x) {
         if (fusedBounds == null || sampleSplit < 0 || denseMode > 0 || next.denseMode > 0 || !allFinite(x, in))
             return next.forward(forward(x, 1), 1);
-        int mode = sampleSplit, phase = mode == 0 ? nextPhase() : 0;
-        boolean split = mode == 1 || mode == 0 && splitNow(phase);
+        int mode = sampleSplit, phase = mode == 0 ? pairSplit.nextPhase() : 0;
+        boolean split = mode == 1 || mode == 0 && pairSplit.now(phase);
         float[] sub = new float[out], subNext = new float[next.out];
         long t0 = System.nanoTime();
         if (split) {
@@ -469,7 +473,7 @@ final class LayerPlan {
             sample(x, sub, false);
             next.sample(sub, subNext, false);
         }
-        if (mode == 0) timed(phase, System.nanoTime() - t0);
+        if (mode == 0) pairSplit.timed(phase, System.nanoTime() - t0);
         return next.finish(sub, 1, subNext);     // sub is this layer's output as it is (finite inputs, plain nodes, no symbolic edges)
     }
 
@@ -547,6 +551,9 @@ final class LayerPlan {
     void timed(int phase, long nanos) { split.timed(phase, nanos); }
 
     boolean splitChosen() { return split.chosen(); }
+
+    /** {@link #forwardWith}'s split choice (tests). */
+    TimedChoice pairSplit() { return pairSplit; }
 
     int period() { return split.period(); }
 

@@ -2,6 +2,7 @@ package dev.panamax.kan;
 
 import dev.panamax.kernel.KernelProvider;
 import dev.panamax.kernel.SplineKernels;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -550,6 +551,31 @@ class KanModelTest {
             // quiet again: split back within the longest period
             run(p, 2 * LayerPlan.MAX_PERIOD, 10_000, 20_000);
             assertTrue(p.splitChosen(), "split again once the stalls are gone");
+        }
+    }
+
+    @Test
+    void theFusedPairTimesItsCallsInAChoiceOfItsOwn() {
+        // forwardWith's calls time two layers; the wide layer's own batch-1 calls (small batches
+        // sample by sample) time one. Fed into one choice, a trial window holding both kinds would
+        // compare a pair with a single layer.
+        int threads = KernelProvider.pool().threads(), wide = 128 * threads;
+        var layers = List.of(TestKans.layer(64, wide, 5, 3, BaseFunction.SILU, 91, false), TestKans.layer(wide, 6, 5, 3, BaseFunction.SILU, 92, false));
+        try (KanModel m = new KanModel(layers, "t", null)) {
+            Assumptions.assumeTrue(m.fused(0), "the wide layer splits in whole blocks of the narrow one's inputs on 2 or 4 threads");
+            LayerPlan p = m.plans().getFirst();
+            p.oneByOne = 1;                                   // batches of 2+ sample by sample, through the wide layer's own batch-1 call
+            float[][] x = inputs(8, 64, 93);
+            for (int r = 0; r < x.length; r++) for (int i = 0; i < 64; i++) if (!Float.isFinite(x[r][i])) x[r][i] = 0.5f;
+            int single = p.nextPhase(), pair = p.pairSplit().nextPhase();
+            for (float[] row : x) m.predict(new float[][] {row});                 // 8 fused calls
+            assertEquals((single + 1) % p.period(), p.nextPhase(), "the fused calls left the wide layer's own choice alone");
+            assertEquals((pair + 1 + x.length) % p.pairSplit().period(), p.pairSplit().nextPhase(), "each fused call counted in the pair's choice");
+            single = p.nextPhase();
+            pair = p.pairSplit().nextPhase();
+            m.predict(Arrays.copyOf(x, 4));                                         // 4 samples one by one through the wide layer alone
+            assertEquals((single + 1 + 4) % p.period(), p.nextPhase(), "each sample counted in the wide layer's own choice");
+            assertEquals((pair + 1) % p.pairSplit().period(), p.pairSplit().nextPhase(), "and not in the pair's");
         }
     }
 
