@@ -125,6 +125,7 @@ public final class KanModel implements AutoCloseable {
 
     /** One output row per input row. */
     public float[][] predict(float[][] x) {
+        checkRows(x.length);
         int in = inputWidth();
         float[] flat = new float[x.length * in];
         for (int r = 0; r < x.length; r++) {
@@ -145,7 +146,7 @@ public final class KanModel implements AutoCloseable {
      */
     public void predict(MemorySegment input, MemorySegment output, int rows) {
         int in = inputWidth(), outW = outputWidth();
-        if (rows < 0) throw new IllegalArgumentException("rows must be >= 0, is " + rows);
+        checkRows(rows);
         if (input.byteSize() < 4L * rows * in)
             throw new IllegalArgumentException("input holds " + input.byteSize() + " bytes, " + rows + " rows of " + in + " floats need " + 4L * rows * in);
         if (output.byteSize() < 4L * rows * outW)
@@ -156,10 +157,23 @@ public final class KanModel implements AutoCloseable {
         MemorySegment.copy(y, 0, output, F32, 0, y.length);
     }
 
+    /** The most floats a Java array holds here: every layer's values for a whole batch live in one. */
+    static final int MAX_FLOATS = Integer.MAX_VALUE - 8;
+
+    /** Refuses a batch whose values in some layer would not fit one array ({@link #MAX_FLOATS}), or a negative one. */
+    private void checkRows(int rows) {
+        if (rows < 0) throw new IllegalArgumentException("rows must be >= 0, is " + rows);
+        int widest = 0;
+        for (KanLayer l : layers) widest = Math.max(widest, Math.max(l.in(), Math.max(l.out(), l.nodes())));
+        if ((long) rows * widest > MAX_FLOATS)
+            throw new IllegalArgumentException("a batch of " + rows + " rows is too large for this model: a layer " + widest + " values wide needs "
+                    + (long) rows * widest + " floats in one array, at most " + MAX_FLOATS + "; predict at most " + MAX_FLOATS / widest + " rows at a time");
+    }
+
     /** The forward pass on {@code rows} samples stored row-major in x; returns rows × outputWidth. */
     public float[] forward(float[] x, int rows) {
         if (closed) throw new IllegalStateException("model " + source + " is closed");
-        if (rows < 0) throw new IllegalArgumentException("rows must be >= 0, is " + rows);
+        checkRows(rows);
         if (rows == 0) return new float[0];      // the layers' small-batch choices are kept per batch size from 1 row
         if ((long) rows * inputWidth() > x.length)
             throw new IllegalArgumentException("x holds " + x.length + " floats, " + rows + " rows of " + inputWidth() + " need " + (long) rows * inputWidth());

@@ -555,6 +555,22 @@ class KanModelTest {
     }
 
     @Test
+    void aBatchTooLargeForOneArrayIsRefusedUpFrontNamingTheLimit() {
+        // 10 million rows of a 256-wide layer: 2.56e9 floats, past what one Java array holds. Before,
+        // the int product overflowed into NegativeArraySizeException (or an OutOfMemoryError).
+        try (KanModel m = new KanModel(List.of(TestKans.layer(4, 256, 5, 3, BaseFunction.SILU, 95, false)), "t", null)) {
+            int rows = 10_000_000, most = KanModel.MAX_FLOATS / 256;
+            for (var call : List.<org.junit.jupiter.api.function.Executable>of(
+                    () -> m.forward(new float[4], rows),
+                    () -> m.predict(MemorySegment.ofArray(new float[4]), MemorySegment.ofArray(new float[4]), rows))) {
+                var e = assertThrows(IllegalArgumentException.class, call);
+                assertTrue(e.getMessage().contains(rows + " rows") && e.getMessage().contains("at most " + most + " rows"), e.getMessage());
+            }
+            assertEquals(256, m.forward(new float[4], 1).length, "a batch of one still runs");
+        }
+    }
+
+    @Test
     void theFusedPairTimesItsCallsInAChoiceOfItsOwn() {
         // forwardWith's calls time two layers; the wide layer's own batch-1 calls (small batches
         // sample by sample) time one. Fed into one choice, a trial window holding both kinds would
