@@ -1,5 +1,6 @@
 package dev.panamax.kan;
 
+import dev.panamax.dnnl.HeapArrays;
 import dev.panamax.kernel.Gemm;
 import dev.panamax.kernel.KernelProvider;
 import dev.panamax.kernel.WorkerPool;
@@ -9,6 +10,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * How one {@link KanLayer} runs in float32. The spline edges' parameters are folded into one packed
@@ -89,6 +92,13 @@ final class LayerPlan {
     // (and the prefetcher pulls in none of the other thread's lines). One slice, or a layer whose
     // copy would pass sliceCopyFloats: ws is w, and the slices are read in place.
     private final float[] ws;
+    // Where slice 0 starts in ws (0 .. 15 floats), chosen so that the slices' vectors sit whole in
+    // cache lines (align): changed only under wsLock's write lock, read under its read lock.
+    private int wsShift;
+    private final ReentrantReadWriteLock wsLock = new ReentrantReadWriteLock();
+    private int alignCheck;     // batch-1 split calls, counted loosely (a lost count only delays a check)
+    static final int ALIGN_EVERY = 1024;
+    static volatile boolean aligning = true;    // false: the slices stay where they are (measurements compare)
     private final int[] sliceFrom, sliceAt;
     private final boolean sharedGrid;     // uniform cubic, and every input has the same knots: batch 1 finds spans in lanes across the inputs
 
@@ -185,12 +195,13 @@ final class LayerPlan {
         if (slices == 1 || w.length > sliceCopyFloats) {
             ws = w;
         } else {
-            ws = new float[in * rowsPerInput * out + 16];
+            ws = new float[in * rowsPerInput * out + 16 + 16];     // + room to shift the slices by up to 15 floats
             for (int q = 0; q < slices; q++) {
                 int n = sliceFrom[q + 1] - sliceFrom[q];
                 for (int row = 0; row < in * rowsPerInput; row++)
                     System.arraycopy(w, row * out + sliceFrom[q], ws, sliceAt[q] + row * n, n);
             }
+            align();
         }
     }
 
@@ -482,10 +493,18 @@ final class LayerPlan {
         int slices = sliceFrom.length - 1, n = next.out, blocks = SplineKernels.blocks(next.in);
         float[] sums = new float[blocks * n];
         Thread caller = Thread.currentThread();
-        KernelProvider.pool().parallelFor(slices, q -> {
-            slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub);
-            next.chainSums(sub, sliceFrom[q], sliceFrom[q + 1] - sliceFrom[q], fusedBounds[q], sums, fusedFirstBlock[q] * n);
-        });
+        checkAlignment();
+        Lock reading = wsLock.readLock();
+        reading.lock();
+        try {
+            int shift = wsShift;
+            KernelProvider.pool().parallelFor(slices, q -> {
+                slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub, shift);
+                next.chainSums(sub, sliceFrom[q], sliceFrom[q + 1] - sliceFrom[q], fusedBounds[q], sums, fusedFirstBlock[q] * n);
+            });
+        } finally {
+            reading.unlock();
+        }
         for (int o = 0; o < n; o++) {       // the block order's sum, s0 first (the chain from y = +0)
             float sum = sums[o];
             for (int b = 1; b < blocks; b++) sum += sums[b * n + o];
@@ -586,17 +605,83 @@ final class LayerPlan {
             // own cache rather than from the caller's core (a few KB per layer). A thread that takes
             // a second slice (the caller, when the worker is late) has its Sample ready.
             Thread caller = Thread.currentThread();
-            KernelProvider.pool().parallelFor(slices, q -> slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub));
+            checkAlignment();
+            Lock reading = wsLock.readLock();
+            reading.lock();
+            try {
+                int shift = wsShift;
+                KernelProvider.pool().parallelFor(slices, q -> slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub, shift));
+            } finally {
+                reading.unlock();
+            }
             return;
         }
         Sample s = prepare(x);   // one thread: w's whole rows (4-5% faster than ws slice by slice, [64,256,256,10] interleaved)
         kernels.accumulateSample(w, rowsPerInput * out, out, 0, s.base, s.row, s.c, in, k + 1, in, out, sub, 0);
     }
 
-    private void slice(int q, Sample s, float[] sub) {
+    /** Slice q of the outputs for the prepared sample s, into sub; slice 0 starts {@code shift} floats into ws (read under wsLock). */
+    private void slice(int q, Sample s, float[] sub, int shift) {
         int o0 = sliceFrom[q], n = sliceFrom[q + 1] - o0;
         if (ws == w) kernels.accumulateSample(w, rowsPerInput * out, out, o0, s.base, s.row, s.c, in, k + 1, in, n, sub, o0);
-        else kernels.accumulateSample(ws, rowsPerInput * n, n, sliceAt[q], s.base, s.row, s.c, in, k + 1, in, n, sub, o0);
+        else kernels.accumulateSample(ws, rowsPerInput * n, n, shift + sliceAt[q], s.base, s.row, s.c, in, k + 1, in, n, sub, o0);
+    }
+
+    /** Every {@link #ALIGN_EVERY} batch-1 split calls, {@link #align}: the GC may have moved ws since. */
+    private void checkAlignment() {
+        if (ws != w && (++alignCheck & (ALIGN_EVERY - 1)) == 0 && aligning) align();
+    }
+
+    /**
+     * Moves the slices within ws so that they start on a 64-byte line where the JVM holds ws now
+     * ({@link HeapArrays#lineOffset}; nothing when that is unknown, or another thread is moving
+     * them or reading them). Batch 1 reads whole 64-byte vectors; a heap array starts wherever
+     * the GC put it (a multiple of 8 bytes), and vectors that straddle two lines make the slices
+     * stream up to a third slower. Over one 256 -> 256 slice (G=5, 1.2 MB, from L3), the same
+     * kernel: 6.6-7.0 us aligned, 7.8-8.2 at 32 bytes off, 9.6-10.0 at 8-24 or 40-56 off (3
+     * processes, 8 rounds each); and [64,256,256,10] G=5 batch 1 ran 15.8-21.0 us a sample in 5
+     * processes that all had their slices off. The floats do not change.
+     */
+    void align() {
+        int offset = HeapArrays.lineOffset(ws, 0);
+        if (offset < 0 || offset % 4 != 0) return;
+        int want = ((64 - offset) & 63) / 4;
+        if (want != wsShift && wsLock.writeLock().tryLock()) {
+            try {
+                moveSlices(want);
+            } finally {
+                wsLock.writeLock().unlock();
+            }
+        }
+    }
+
+    /** Puts slice 0 at {@code shift} floats into ws (the caller holds wsLock's write lock). */
+    private void moveSlices(int shift) {
+        System.arraycopy(ws, wsShift, ws, shift, in * rowsPerInput * out);
+        wsShift = shift;
+    }
+
+    /** Moves the slices to start {@code shift} floats into ws (0 .. 15), aligned or not (tests). */
+    void shiftSlices(int shift) {
+        if (shift < 0 || shift > 15) throw new IllegalArgumentException("shift " + shift);
+        wsLock.writeLock().lock();
+        try {
+            moveSlices(shift);
+        } finally {
+            wsLock.writeLock().unlock();
+        }
+    }
+
+    /** The byte offset in its cache line of slice 0's first float now, -1 when unknown or there is no copy (tests). */
+    int slicesLineOffset() {
+        if (ws == w) return -1;
+        wsLock.readLock().lock();
+        try {
+            int at = HeapArrays.lineOffset(ws, wsShift);
+            return at;
+        } finally {
+            wsLock.readLock().unlock();
+        }
     }
 
     /**

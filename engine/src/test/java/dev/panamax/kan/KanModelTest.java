@@ -571,6 +571,33 @@ class KanModelTest {
     }
 
     @Test
+    void batchOneGivesTheSameFloatsWhereverItsSlicesSitAndAlignsThemToCacheLines() {
+        int threads = KernelProvider.pool().threads(), wide = 128 * threads;
+        Assumptions.assumeTrue(threads >= 2, "one thread: no slices");
+        var layers = List.of(TestKans.layer(64, wide, 5, 3, BaseFunction.SILU, 97, false), TestKans.layer(wide, 6, 5, 3, BaseFunction.SILU, 98, false));
+        try (KanModel m = new KanModel(layers, "t", null)) {
+            LayerPlan p = m.plans().getFirst();
+            p.sampleSplit = 1;                                   // always split: the slices are what batch 1 reads
+            float[][] x = inputs(6, 64, 99);
+            float[][] expected = new float[x.length][];
+            for (int r = 0; r < x.length; r++) expected[r] = m.predict(new float[][] {x[r]})[0];
+            for (int shift = 15; shift >= 0; shift--) {
+                p.shiftSlices(shift);
+                for (int r = 0; r < x.length; r++) assertArrayEquals(expected[r], m.predict(new float[][] {x[r]})[0], "slices " + shift + " floats in, row " + r);
+            }
+            Assumptions.assumeTrue(dev.panamax.dnnl.HeapArrays.available(), "no way to ask where the JVM holds an array");
+            for (int attempt = 0; ; attempt++) {       // a GC may move the array between align and the check: then again
+                p.shiftSlices(attempt % 16);
+                p.align();
+                int at = p.slicesLineOffset();
+                if (at == 0) break;
+                assertTrue(attempt < 20, "slice 0 still starts " + at + " bytes into its cache line");
+            }
+            for (int r = 0; r < x.length; r++) assertArrayEquals(expected[r], m.predict(new float[][] {x[r]})[0], "aligned, row " + r);
+        }
+    }
+
+    @Test
     void theFusedPairTimesItsCallsInAChoiceOfItsOwn() {
         // forwardWith's calls time two layers; the wide layer's own batch-1 calls (small batches
         // sample by sample) time one. Fed into one choice, a trial window holding both kinds would
