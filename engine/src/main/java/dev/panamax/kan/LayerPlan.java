@@ -490,21 +490,13 @@ final class LayerPlan {
 
     /** {@link #forwardWith}'s split: this layer into sub, next's spline part into subNext, in one pool call. */
     private void fused(float[] x, float[] sub, LayerPlan next, float[] subNext) {
-        int slices = sliceFrom.length - 1, n = next.out, blocks = SplineKernels.blocks(next.in);
+        int n = next.out, blocks = SplineKernels.blocks(next.in);
         float[] sums = new float[blocks * n];
         Thread caller = Thread.currentThread();
-        checkAlignment();
-        Lock reading = wsLock.readLock();
-        reading.lock();
-        try {
-            int shift = wsShift;
-            KernelProvider.pool().parallelFor(slices, q -> {
-                slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub, shift);
-                next.chainSums(sub, sliceFrom[q], sliceFrom[q + 1] - sliceFrom[q], fusedBounds[q], sums, fusedFirstBlock[q] * n);
-            });
-        } finally {
-            reading.unlock();
-        }
+        acrossSlices((q, shift) -> {
+            slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub, shift);
+            next.chainSums(sub, sliceFrom[q], sliceFrom[q + 1] - sliceFrom[q], fusedBounds[q], sums, fusedFirstBlock[q] * n);
+        });
         for (int o = 0; o < n; o++) {       // the block order's sum, s0 first (the chain from y = +0)
             float sum = sums[o];
             for (int b = 1; b < blocks; b++) sum += sums[b * n + o];
@@ -605,15 +597,7 @@ final class LayerPlan {
             // own cache rather than from the caller's core (a few KB per layer). A thread that takes
             // a second slice (the caller, when the worker is late) has its Sample ready.
             Thread caller = Thread.currentThread();
-            checkAlignment();
-            Lock reading = wsLock.readLock();
-            reading.lock();
-            try {
-                int shift = wsShift;
-                KernelProvider.pool().parallelFor(slices, q -> slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub, shift));
-            } finally {
-                reading.unlock();
-            }
+            acrossSlices((q, shift) -> slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub, shift));
             return;
         }
         Sample s = prepare(x);   // one thread: w's whole rows (4-5% faster than ws slice by slice, [64,256,256,10] interleaved)
@@ -625,6 +609,26 @@ final class LayerPlan {
         int o0 = sliceFrom[q], n = sliceFrom[q + 1] - o0;
         if (ws == w) kernels.accumulateSample(w, rowsPerInput * out, out, o0, s.base, s.row, s.c, in, k + 1, in, n, sub, o0);
         else kernels.accumulateSample(ws, rowsPerInput * n, n, shift + sliceAt[q], s.base, s.row, s.c, in, k + 1, in, n, sub, o0);
+    }
+
+    /** What a pool thread does with slice q of ws, whose slice 0 starts {@code shift} floats in. */
+    private interface SliceJob { void run(int q, int shift); }
+
+    /**
+     * Batch 1's split: job for every slice, across the pool, with ws held where it is (under
+     * wsLock's read lock, so {@link #align} cannot move the slices meanwhile); first, now and
+     * then, {@link #align}.
+     */
+    private void acrossSlices(SliceJob job) {
+        checkAlignment();
+        Lock reading = wsLock.readLock();
+        reading.lock();
+        try {
+            int shift = wsShift;
+            KernelProvider.pool().parallelFor(sliceFrom.length - 1, q -> job.run(q, shift));
+        } finally {
+            reading.unlock();
+        }
     }
 
     /** Every {@link #ALIGN_EVERY} batch-1 split calls, {@link #align}: the GC may have moved ws since. */
