@@ -71,34 +71,24 @@ public final class KanBench implements Callable<Integer> {
         Map<String, Pair> pairs = new HashMap<>();
         Map<Spec, Mlp> mlps = new LinkedHashMap<>();
         for (Spec spec : SPECS) mlps.put(spec, Mlp.withParameters(spec.widths(), kanParameters(spec), 2));
-        Map<Spec, KanModel> kans = new LinkedHashMap<>();
-        try {
-            for (Spec spec : SPECS) kans.put(spec, kan(spec, 1));
-            warmUp(kans, mlps);
-            measure(kans, mlps, rows, pairs);
-        } finally {
-            for (KanModel kan : kans.values()) kan.close();
+        warmUp(mlps);
+        for (Spec spec : SPECS) {
+            try (KanModel kan = kan(spec, 1)) {
+                Mlp mlp = mlps.get(spec);
+                for (int batch : batches) {
+                    float[][] xs = inputs(batch, spec.widths()[0]);
+                    Pair p = measurePair(cycling(xs, x -> kan.forward(x, batch)), cycling(xs, x -> mlp.forward(x, batch)), batch);
+                    rows.add(new Row(spec.name(), batch, "panamax", p.kan()));
+                    rows.add(new Row(spec.name(), batch, "panamax-mlp", p.mlp(), mlp.path(batch).label()));
+                    if (batch == 4096) pairs.put(spec.name(), p);
+                    if (!json) System.err.printf(Locale.ROOT, "  measured %s batch %d (KAN paths %s, MLP path %s)%n", spec.name(), batch,
+                            kan.paths(batch), mlp.path(batch).label());
+                }
+            }
         }
         String torchNote = noTorch ? "skipped (--no-torch)" : torch(rows);
         report(rows, pairs, torchNote);
         return 0;
-    }
-
-    /** Times each KAN against its MLP at every batch size ({@link #measurePair}), on the instances {@link #warmUp} warmed. */
-    private void measure(Map<Spec, KanModel> kans, Map<Spec, Mlp> mlps, List<Row> rows, Map<String, Pair> pairs) {
-        for (Spec spec : SPECS) {
-            KanModel kan = kans.get(spec);
-            Mlp mlp = mlps.get(spec);
-            for (int batch : batches) {
-                float[][] xs = inputs(batch, spec.widths()[0]);
-                Pair p = measurePair(cycling(xs, x -> kan.forward(x, batch)), cycling(xs, x -> mlp.forward(x, batch)), batch);
-                rows.add(new Row(spec.name(), batch, "panamax", p.kan()));
-                rows.add(new Row(spec.name(), batch, "panamax-mlp", p.mlp(), mlp.path(batch).label()));
-                if (batch == 4096) pairs.put(spec.name(), p);
-                if (!json) System.err.printf(Locale.ROOT, "  measured %s batch %d (KAN paths %s, MLP path %s)%n", spec.name(), batch,
-                        kan.paths(batch), mlp.path(batch).label());
-            }
-        }
     }
 
     /**
@@ -106,25 +96,20 @@ public final class KanBench implements Callable<Integer> {
      * timing: each until its time per call has stopped improving (at least 150 ms, at most 5 s). A
      * fixed time was not enough on a busy machine, where the compiler threads wait for a core and
      * the Vector API code runs interpreted, a hundred times slower, for seconds. The MLP runs every
-     * one of its paths here, then keeps the faster at each batch size ({@link Mlp#choose}). The
-     * KANs warmed here are the ones then timed, as PyTorch's side times the model it warmed (each
-     * was built twice before, the timed one fresh): a model's first few hundred milliseconds run
-     * slower than its steady state ([64,256,256,10] G=5 batch 1, a fresh model in a warm JVM,
-     * twice in each of two processes: 30-40 us a sample in its first 0.1 s, 19-30 in the next,
-     * then 18-21).
+     * one of its paths here, then keeps the faster at each batch size ({@link Mlp#choose}).
      */
-    void warmUp(Map<Spec, KanModel> kans, Map<Spec, Mlp> mlps) {
-        for (Spec spec : SPECS) {
-            KanModel kan = kans.get(spec);
-            Mlp mlp = mlps.get(spec);
-            for (int batch : batches) {
-                float[][] xs = inputs(batch, spec.widths()[0]);
-                Runnable kanCall = cycling(xs, x -> kan.forward(x, batch));
-                Runnable mlpCalls = cycling(xs, x -> { for (Mlp.Path p : Mlp.candidates()) mlp.forward(x, batch, p); });
-                untilSteady(() -> { kanCall.run(); mlpCalls.run(); });
-                mlp.choose(batch, xs, CHOICE_ROUNDS, (long) (seconds * 1e9 / ROUNDS));
+    void warmUp(Map<Spec, Mlp> mlps) {
+        for (Spec spec : SPECS)
+            try (KanModel kan = kan(spec, 1)) {
+                Mlp mlp = mlps.get(spec);
+                for (int batch : batches) {
+                    float[][] xs = inputs(batch, spec.widths()[0]);
+                    Runnable kanCall = cycling(xs, x -> kan.forward(x, batch));
+                    Runnable mlpCalls = cycling(xs, x -> { for (Mlp.Path p : Mlp.candidates()) mlp.forward(x, batch, p); });
+                    untilSteady(() -> { kanCall.run(); mlpCalls.run(); });
+                    mlp.choose(batch, xs, CHOICE_ROUNDS, (long) (seconds * 1e9 / ROUNDS));
+                }
             }
-        }
     }
 
     /** Rounds in which the MLP's paths are timed against each other, per batch size. */
