@@ -726,11 +726,7 @@ final class LayerPlan {
     private Sample prepare(float[] x, int from, int count) {
         Sample s = samples.get();
         int nb = rowsPerInput - 1;
-        switch (layer.base()) {
-            case SILU -> kernels.silu(x, from, s.base, 0, count);
-            case IDENTITY -> System.arraycopy(x, from, s.base, 0, count);
-            case ZERO -> Arrays.fill(s.base, 0, count, 0f);      // non-finite inputs are redone exactly
-        }
+        base(x, from, s.base, count);
         Knots[] knots = layer.knots();
         if (sharedGrid) {
             float[] xs = x;
@@ -844,10 +840,14 @@ final class LayerPlan {
         }
     }
 
-    private void base(float[] x, float[] b, int n) {
+    /** The layer's base function of the first n values of x, into b. */
+    private void base(float[] x, float[] b, int n) { base(x, 0, b, n); }
+
+    /** The layer's base function of the n values of x from {@code from}, into b from 0. */
+    private void base(float[] x, int from, float[] b, int n) {
         switch (layer.base()) {
-            case SILU -> kernels.silu(x, 0, b, 0, n);
-            case IDENTITY -> System.arraycopy(x, 0, b, 0, n);
+            case SILU -> kernels.silu(x, from, b, 0, n);
+            case IDENTITY -> System.arraycopy(x, from, b, 0, n);
             case ZERO -> Arrays.fill(b, 0, n, 0f);      // non-finite inputs are redone exactly
         }
     }
