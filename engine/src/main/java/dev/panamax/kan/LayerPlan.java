@@ -119,7 +119,7 @@ final class LayerPlan {
     // calls alone (which small batches run sample by sample still make).
     private final TimedChoice pairSplit = new TimedChoice(true, SPLIT_MAX_PERIOD, MAX_PERIOD);
     // Small batches, one choice per power of two (2-3, 4-7, .., 128-255 at index 1 .. 7): true sample by sample
-    private final TimedChoice[] routes = new TimedChoice[32 - Integer.numberOfLeadingZeros(KanModel.PARALLEL_FROM - 1)];
+    private final TimedChoice[] routes = new TimedChoice[log2(KanModel.PARALLEL_FROM - 1) + 1];
     volatile boolean batchBases = false;    // local path: bases in vector lanes across the batch (narrow layers)
     volatile boolean denseLanes = false;    // dense path: spans and bases in vector lanes (uniform cubic layers)
 
@@ -523,7 +523,7 @@ final class LayerPlan {
     }
 
     /** The choice of batches of this many rows, 2 .. PARALLEL_FROM - 1. */
-    TimedChoice route(int rows) { return routes[31 - Integer.numberOfLeadingZeros(rows)]; }
+    TimedChoice route(int rows) { return routes[log2(rows)]; }
 
     /**
      * Each of {@code rows} samples through batch 1's path ({@link #local} on one row), split
@@ -681,8 +681,7 @@ final class LayerPlan {
         if (ws == w) return -1;
         wsLock.readLock().lock();
         try {
-            int at = HeapArrays.lineOffset(ws, wsShift);
-            return at;
+            return HeapArrays.lineOffset(ws, wsShift);
         } finally {
             wsLock.readLock().unlock();
         }
