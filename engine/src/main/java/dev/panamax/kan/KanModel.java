@@ -38,6 +38,7 @@ public final class KanModel implements AutoCloseable {
     private final List<LayerPlan> plans;
     // fused[l]: at batch 1 layer l runs layer l + 1 inside its own pool call (LayerPlan.forwardWith)
     private final boolean[] fused;
+    private final int widest;      // the most values any layer takes or gives per sample (checkRows)
     static volatile boolean fuseBatchOne = true;   // false: batch 1 runs every layer on its own (measurements compare)
     private final String format;
     private final Path source;
@@ -57,6 +58,7 @@ public final class KanModel implements AutoCloseable {
             if (layers.get(l).in() != layers.get(l - 1).nodes())
                 throw new IllegalArgumentException("layer " + l + " takes " + layers.get(l).in() + " inputs, layer " + (l - 1) + " gives " + layers.get(l - 1).nodes());
         this.layers = List.copyOf(layers);
+        this.widest = this.layers.stream().mapToInt(l -> Math.max(l.in(), Math.max(l.out(), l.nodes()))).max().orElseThrow();
         Arena arena = Arena.ofShared();
         this.nativeMemory = CLEANER.register(this, arena::close);
         this.plans = this.layers.stream().map(l -> new LayerPlan(l, kernels, arena)).toList();
@@ -163,8 +165,6 @@ public final class KanModel implements AutoCloseable {
     /** Refuses a batch whose values in some layer would not fit one array ({@link #MAX_FLOATS}), or a negative one. */
     private void checkRows(int rows) {
         if (rows < 0) throw new IllegalArgumentException("rows must be >= 0, is " + rows);
-        int widest = 0;
-        for (KanLayer l : layers) widest = Math.max(widest, Math.max(l.in(), Math.max(l.out(), l.nodes())));
         if ((long) rows * widest > MAX_FLOATS)
             throw new IllegalArgumentException("a batch of " + rows + " rows is too large for this model: a layer " + widest + " values wide needs "
                     + (long) rows * widest + " floats in one array, at most " + MAX_FLOATS + "; predict at most " + MAX_FLOATS / widest + " rows at a time");
