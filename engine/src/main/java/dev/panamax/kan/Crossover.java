@@ -54,7 +54,7 @@ final class Crossover {
             // Small batches: the tiled loop when a path is forced (tests cover it so) and on tiny layers,
             // where timing the calls costs more than it can gain ([2,5,1] at batch 8-16: 4-14% for
             // the clock alone, against the loop 3-6x faster than one by one); else as their times say.
-            p.oneByOne = forced.equals("auto") && (long) p.layer.in() * p.layer.out() >= TIMED_FROM ? 0 : -1;
+            p.oneByOne = forced.equals("auto") && worthTiming(p) ? 0 : -1;
             if (!forced.equals("auto")) continue;
             p.splitOutputs = true;
             if (p.splittable(SPLIT_ROWS)) p.splitOutputs = splitPays(p);
@@ -70,8 +70,11 @@ final class Crossover {
      * costs more than a choice can gain.
      */
     static boolean timed(LayerPlan p) {
-        return !KernelProvider.kernels().name().equals("scalar") && (long) p.layer.in() * p.layer.out() >= TIMED_FROM;
+        return !KernelProvider.kernels().name().equals("scalar") && worthTiming(p);
     }
+
+    /** Layers of {@link #TIMED_FROM} edges or more, whose calls may time their ways (dense or local, one by one or the loop). */
+    private static boolean worthTiming(LayerPlan p) { return (long) p.layer.in() * p.layer.out() >= TIMED_FROM; }
 
     /**
      * Dense multiply-adds per local one ({@link LayerPlan#denseMacs} / {@link LayerPlan#localMacs})
