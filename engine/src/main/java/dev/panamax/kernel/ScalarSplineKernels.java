@@ -22,12 +22,8 @@ public final class ScalarSplineKernels implements SplineKernels {
         for (int o = 0; o < n; o++) {
             float sum = y[yOff + o];
             for (int b = 0; b < blocks; b++) {     // the block order: a chain per block, block 0 from y, the others from +0
-                float acc = b == 0 ? sum : 0f;
-                for (int i = SplineKernels.blockStart(inputs, b); i < SplineKernels.blockStart(inputs, b + 1); i++) {
-                    int p = o0 + i * inputStride + o;
-                    acc = Math.fma(base[i], w[p], acc);
-                    if (row[i] >= 0) for (int j = 0; j < terms; j++) acc = Math.fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc);
-                }
+                float acc = chain(w, inputStride, stride, o0 + o, base, row, c, cs, terms,
+                        SplineKernels.blockStart(inputs, b), SplineKernels.blockStart(inputs, b + 1), b == 0 ? sum : 0f);
                 sum = b == 0 ? acc : sum + acc;
             }
             y[yOff + o] = sum;
@@ -38,15 +34,23 @@ public final class ScalarSplineKernels implements SplineKernels {
     public void chainSums(float[] w, int inputStride, int stride, int o0, float[] base, int[] row, float[] c, int cs, int terms,
                           int[] bounds, int n, float[] s, int sOff) {
         for (int b = 0; b + 1 < bounds.length; b++)
-            for (int o = 0; o < n; o++) {
-                float acc = 0f;
-                for (int i = bounds[b]; i < bounds[b + 1]; i++) {
-                    int p = o0 + i * inputStride + o;
-                    acc = Math.fma(base[i], w[p], acc);
-                    if (row[i] >= 0) for (int j = 0; j < terms; j++) acc = Math.fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc);
-                }
-                s[sOff + b * n + o] = acc;
-            }
+            for (int o = 0; o < n; o++)
+                s[sOff + b * n + o] = chain(w, inputStride, stride, o0 + o, base, row, c, cs, terms, bounds[b], bounds[b + 1], 0f);
+    }
+
+    /**
+     * One output's chain over the inputs from .. to - 1, starting from acc: per input its base
+     * term, then its spline terms, each a fused multiply-add ({@link SplineKernels#accumulateSample});
+     * input i's rows for this output start at {@code o + i * inputStride}.
+     */
+    private static float chain(float[] w, int inputStride, int stride, int o, float[] base, int[] row, float[] c, int cs, int terms,
+                               int from, int to, float acc) {
+        for (int i = from; i < to; i++) {
+            int p = o + i * inputStride;
+            acc = Math.fma(base[i], w[p], acc);
+            if (row[i] >= 0) for (int j = 0; j < terms; j++) acc = Math.fma(c[j * cs + i], w[p + (row[i] + j) * stride], acc);
+        }
+        return acc;
     }
 
     @Override
