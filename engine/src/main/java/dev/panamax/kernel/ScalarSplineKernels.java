@@ -78,9 +78,15 @@ public final class ScalarSplineKernels implements SplineKernels {
     @Override
     public int cubicBases(float[] x, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
                           int[] span, float[] c, int cs, int[] outliers) {
+        return cubicBases(x, 0, n, knots, intervals, x0, invStep, firstSpan, span, c, cs, outliers);
+    }
+
+    /** {@link #cubicBases} of the values from {@code x[xOff]} on. */
+    private static int cubicBases(float[] x, int xOff, int n, float[] knots, int intervals, float x0, float invStep, int firstSpan,
+                                  int[] span, float[] c, int cs, int[] outliers) {
         int slow = 0;
         for (int t = 0; t < n; t++) {
-            float xt = x[t];
+            float xt = x[xOff + t];
             int q = span(xt, knots, intervals, x0, invStep, firstSpan);
             if (q < 0) { outliers[slow++] = t; continue; }
             float u = (xt - knots[q]) * invStep;
@@ -93,7 +99,20 @@ public final class ScalarSplineKernels implements SplineKernels {
     @Override
     public int cubicWindows(float[] x, int n, float[] knots, int intervals, float x0, float invStep, int nBases,
                             int[] first, float[] c, int cs, int[] outliers) {
-        int slow = cubicBases(x, n, knots, intervals, x0, invStep, 0, first, c, cs, outliers);
+        return cubicWindows(x, 0, n, knots, intervals, x0, invStep, nBases, first, c, cs, outliers);
+    }
+
+    @Override
+    public int siluCubicWindows(float[] x, int xOff, int n, float[] knots, int intervals, float x0, float invStep, int nBases,
+                                float[] base, int[] first, float[] c, int cs, int[] outliers) {
+        silu(x, xOff, base, 0, n);
+        return cubicWindows(x, xOff, n, knots, intervals, x0, invStep, nBases, first, c, cs, outliers);
+    }
+
+    /** {@link #cubicWindows} of the values from {@code x[xOff]} on. */
+    private static int cubicWindows(float[] x, int xOff, int n, float[] knots, int intervals, float x0, float invStep, int nBases,
+                                    int[] first, float[] c, int cs, int[] outliers) {
+        int slow = cubicBases(x, xOff, n, knots, intervals, x0, invStep, 0, first, c, cs, outliers);
         float[] window = new float[4];
         for (int t = 0; t < n; t++) {
             int start = first[t] - 3, clamped = Math.clamp(start, 0, nBases - 4);

@@ -135,6 +135,17 @@ public interface SplineKernels {
                      int[] first, float[] c, int cs, int[] outliers);
 
     /**
+     * {@link #silu} and {@link #cubicWindows} of the same n values {@code x[xOff] .. x[xOff + n - 1]}
+     * in one pass over them: {@code base[t]} the SiLU of value t, {@code first[t]}, {@code c[j * cs + t]}
+     * and the outliers (indices t, counted from 0, their count returned) as cubicWindows gives them
+     * for those values, bit for bit. Batch 1 prepares a layer on a grid its inputs share with it:
+     * the two kernels one after the other load the values twice and the windows' rows and bases
+     * once more to clamp them.
+     */
+    int siluCubicWindows(float[] x, int xOff, int n, float[] knots, int intervals, float x0, float invStep, int nBases,
+                         float[] base, int[] first, float[] c, int cs, int[] outliers);
+
+    /**
      * {@code out[outOff + i] = x / (1 + exp(-x))} for i &lt; n (SiLU, the default base function).
      * The vector implementation uses an exponential built from lane-wise operations, so a value
      * gets the same bits whether the JIT has compiled the kernel yet or not (KAN rows must not

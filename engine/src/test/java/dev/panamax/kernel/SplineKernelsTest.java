@@ -316,6 +316,48 @@ class SplineKernelsTest {
     }
 
     @Test
+    void siluCubicWindowsIsSiluThenCubicWindowsBitForBit() {
+        // One pass must give exactly the floats of the two kernels it replaces on batch 1's path
+        // (base, rows, bases and outliers), the scalar tail past the last whole vector included;
+        // the scalar twin the same rows, bases and outliers, and its own SiLU.
+        SplittableRandom rnd = new SplittableRandom(16);
+        for (int g : new int[] {1, 2, 5, 16, 20})                 // spans permuted within a vector, and gathered
+            for (int n : new int[] {1, 3, 15, 16, 17, 33, 100, 256}) {
+                float[] knots = uniformKnots(g);
+                int intervals = knots.length - 1, nBases = g + 3, xOff = 5, cs = n + 3;
+                float invStep = 1f / ((knots[knots.length - 1] - knots[0]) / intervals);
+                float[] values = awkwardInputs(n, knots, rnd);
+                for (int t = 1; t < n; t += 4) values[t] = knots[0] + (knots[knots.length - 1] - knots[0]) * (float) rnd.nextDouble();  // the end spans too
+                float[] x = new float[xOff + n + 2];
+                System.arraycopy(values, 0, x, xOff, n);
+                float[] baseRef = new float[n], cRef = new float[4 * cs];
+                int[] firstRef = new int[n], slowRef = new int[n];
+                panama.silu(values, 0, baseRef, 0, n);
+                int count = panama.cubicWindows(values, n, knots, intervals, knots[0], invStep, nBases, firstRef, cRef, cs, slowRef);
+                String where = "G=" + g + " n=" + n;
+                boolean[] out = new boolean[n];
+                for (int e = 0; e < count; e++) out[slowRef[e]] = true;
+                for (SplineKernels k : new SplineKernels[] {panama, scalar}) {
+                    float[] base = new float[n], c = new float[4 * cs];
+                    int[] first = new int[n], slow = new int[n];
+                    int left = k.siluCubicWindows(x, xOff, n, knots, intervals, knots[0], invStep, nBases, base, first, c, cs, slow);
+                    String who = where + " " + k.name();
+                    assertArrayEquals(Arrays.copyOf(slowRef, count), Arrays.copyOf(slow, left), who + " outliers");
+                    for (int t = 0; t < n; t++) {
+                        if (k == panama) assertEquals(Float.floatToRawIntBits(baseRef[t]), Float.floatToRawIntBits(base[t]), who + " SiLU at t=" + t);
+                        else if (Float.isNaN(baseRef[t])) assertTrue(Float.isNaN(base[t]), who + " SiLU at t=" + t);
+                        else assertEquals(baseRef[t], base[t], 4e-7f * Math.abs(baseRef[t]) + 1e-30f, who + " SiLU at t=" + t);
+                        if (out[t]) continue;
+                        assertEquals(firstRef[t], first[t], who + " first row at t=" + t);
+                        for (int j = 0; j < 4; j++)
+                            assertEquals(Float.floatToRawIntBits(cRef[j * cs + t]), Float.floatToRawIntBits(c[j * cs + t]), who + " basis " + j + " at t=" + t);
+                    }
+                }
+                if (n >= 33) assertTrue(count > 0 && count < n, where + ": the test should see outliers and accepted values both");
+            }
+    }
+
+    @Test
     void cubicUniformIsAccumulateWithTheClosedFormBases() {
         // The contract: an accepted sample gets accumulate's chain with the closed-form cubic bases.
         SplittableRandom rnd = new SplittableRandom(12);
