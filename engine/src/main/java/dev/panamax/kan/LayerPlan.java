@@ -340,10 +340,14 @@ final class LayerPlan {
         return nodes(sub, rows);
     }
 
-    private static boolean allFinite(float[] x, int n) {
-        for (int i = 0; i < n; i++) if (!Float.isFinite(x[i])) return false;
-        return true;
-    }
+    /**
+     * Whether the first n values of x are all finite, in vector lanes ({@link SplineKernels#allFinite}):
+     * batch 1 of [64,256,256,10] checks 576 values a call (each layer's input), and one by one that
+     * was 2-3% of its time: both ways interleaved in one JVM (300 rounds of 5 ms, 3 processes, load
+     * 1.5-1.7), G=5 median 16.9-19.5 us a sample against 17.4-20.2, 0.965-0.974 of the time
+     * (leaving the checks out, as a measurement only, gave 0.974-0.979: in lanes they cost next to nothing).
+     */
+    private boolean allFinite(float[] x, int n) { return kernels.allFinite(x, 0, n); }
 
     private boolean finiteRow(float[] x, int r) {
         for (int i = 0; i < in; i++) if (!Float.isFinite(x[r * in + i])) return false;

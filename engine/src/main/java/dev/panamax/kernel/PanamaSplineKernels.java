@@ -584,6 +584,15 @@ public final class PanamaSplineKernels implements SplineKernels {
     }
 
     @Override
+    public boolean allFinite(float[] x, int from, int n) {
+        int whole = S.loopBound(n);
+        for (int i = 0; i < whole; i += S.length())     // |v| <= MAX_VALUE: false for NaN and the infinities
+            if (!FloatVector.fromArray(S, x, from + i).abs().compare(VectorOperators.LE, Float.MAX_VALUE).allTrue()) return false;
+        for (int i = whole; i < n; i++) if (!Float.isFinite(x[from + i])) return false;
+        return true;
+    }
+
+    @Override
     public void silu(float[] x, int xOff, float[] out, int outOff, int n) {
         // PanamaKernels.exp, not the lane-wise EXP: that one's intrinsic and Java fallback differ in
         // the last bit, so a row's SiLU would change when the JIT compiles this loop.

@@ -149,6 +149,12 @@ public final class ScalarSplineKernels implements SplineKernels {
     }
 
     @Override
+    public boolean allFinite(float[] x, int from, int n) {
+        for (int i = 0; i < n; i++) if (!Float.isFinite(x[from + i])) return false;
+        return true;
+    }
+
+    @Override
     public void silu(float[] x, int xOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
             float v = x[xOff + i];

@@ -153,6 +153,13 @@ public interface SplineKernels {
      */
     void silu(float[] x, int xOff, float[] out, int outOff, int n);
 
+    /**
+     * Whether {@code x[from] .. x[from + n - 1]} are all finite (no NaN, no infinity): a KAN layer
+     * checks its input on every call, since a sample with a value that is not finite is recomputed
+     * exactly.
+     */
+    boolean allFinite(float[] x, int from, int n);
+
     /** The Vector API implementation when the incubator module is present, else the scalar twin. */
     static SplineKernels best() { return Holder.BEST; }
 

@@ -358,6 +358,31 @@ class SplineKernelsTest {
     }
 
     @Test
+    void allFiniteFindsANaNOrAnInfinityAnywhereAsTheScalarTwinDoes() {
+        SplittableRandom rnd = new SplittableRandom(17);
+        float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7fc12345)};
+        float[] edge = {Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -0f, 0f};
+        for (int n : new int[] {0, 1, 15, 16, 17, 33, 64, 100, 256}) {
+            int from = 3;
+            float[] x = new float[from + n + 2];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-5, 5);
+            for (int i = 0; i < n; i += 7) x[from + i] = edge[rnd.nextInt(edge.length)];
+            x[0] = Float.NaN;                                   // outside the range: never looked at
+            x[x.length - 1] = Float.POSITIVE_INFINITY;
+            for (SplineKernels k : new SplineKernels[] {panama, scalar})
+                assertTrue(k.allFinite(x, from, n), k.name() + " n=" + n + ": all finite");
+            for (int at = 0; at < n; at++)                      // one value that is not finite, at every place: vector lanes and the tail
+                for (float b : bad) {
+                    float keep = x[from + at];
+                    x[from + at] = b;
+                    for (SplineKernels k : new SplineKernels[] {panama, scalar})
+                        assertFalse(k.allFinite(x, from, n), k.name() + " n=" + n + ": " + b + " at " + at);
+                    x[from + at] = keep;
+                }
+        }
+    }
+
+    @Test
     void cubicUniformIsAccumulateWithTheClosedFormBases() {
         // The contract: an accepted sample gets accumulate's chain with the closed-form cubic bases.
         SplittableRandom rnd = new SplittableRandom(12);
