@@ -365,9 +365,10 @@ final class LayerPlan {
         if (rows == 1) {
             int mode = splittable(1) ? sampleSplit : -1, phase = mode == 0 ? nextPhase() : 0;
             boolean split = mode == 1 || mode == 0 && splitNow(phase);
-            long t0 = System.nanoTime();
+            boolean clock = mode == 0 && this.split.counts(phase);     // the clock read only for calls whose time counts (TimedChoice.counts)
+            long t0 = clock ? System.nanoTime() : 0;
             sample(x, sub, split);
-            if (mode == 0) timed(phase, System.nanoTime() - t0);
+            if (clock) timed(phase, System.nanoTime() - t0);
             return;
         }
         WorkerPool pool = KernelProvider.pool();
@@ -481,14 +482,15 @@ final class LayerPlan {
         int mode = sampleSplit, phase = mode == 0 ? pairSplit.nextPhase() : 0;
         boolean split = mode == 1 || mode == 0 && pairSplit.now(phase);
         float[] sub = new float[out], subNext = new float[next.out];
-        long t0 = System.nanoTime();
+        boolean clock = mode == 0 && pairSplit.counts(phase);
+        long t0 = clock ? System.nanoTime() : 0;
         if (split) {
             fused(x, sub, next, subNext);
         } else {
             sample(x, sub, false);
             next.sample(sub, subNext, false);
         }
-        if (mode == 0) pairSplit.timed(phase, System.nanoTime() - t0);
+        if (clock) pairSplit.timed(phase, System.nanoTime() - t0);
         return next.finish(sub, 1, subNext);     // sub is this layer's output as it is (finite inputs, plain nodes, no symbolic edges)
     }
 

@@ -370,6 +370,24 @@ class KanModelTest {
     }
 
     /** Runs n small-batch choices with these times per row; returns how many went sample by sample. */
+    @Test
+    void aChoiceUsesTheTimesOfTheCallsCountsNamesAndNoOther() {
+        // Batch 1 reads the clock only for the calls counts() names: a time given for any other
+        // call must change nothing. Those get absurd times here; the counted ones make the trial
+        // way (true, 10 us) win the first period and lose the second (true chosen, false 20 us).
+        TimedChoice c = new TimedChoice(false, TimedChoice.MIN_PERIOD * 8, TimedChoice.MIN_PERIOD * 8);
+        int counted = 0;
+        for (int i = 0; i < 2 * TimedChoice.MIN_PERIOD; i++) {
+            int phase = c.nextPhase();
+            boolean way = c.now(phase);
+            if (c.counts(phase)) counted++;
+            c.timed(phase, c.counts(phase) ? (way ? 10_000 : 20_000) : 1_000_000_000_000L);
+        }
+        assertEquals(4 * TimedChoice.WINDOW, counted, "two windows a period, their settling calls not counted");
+        assertTrue(c.chosen(), "the faster way, by the counted calls alone");
+        assertEquals(2 * TimedChoice.MIN_PERIOD, c.period(), "a failed trial in the second period doubles it");
+    }
+
     private static int run(TimedChoice route, int n, long eachNanos, long loopNanos) {
         int each = 0;
         for (int i = 0; i < n; i++) {
