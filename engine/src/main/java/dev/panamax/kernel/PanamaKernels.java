@@ -757,7 +757,12 @@ final class PanamaKernels implements Kernels {
      * interpreter and in compiled code, and the same as {@link #exp(float)} lane by lane.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        // Clamped by compares and blends, the floats of max(EXP_LO).min(EXP_HI) (a NaN goes through
+        // as it is either way): Java's float max and min keep NaN and order -0 below +0, which costs
+        // C2 several instructions each. KAN batch 1 ([64,256,256,10] G=5, its SiLUs): 0.995-0.997
+        // of the time, interleaved in one JVM (600 rounds of 5 ms, 3 processes, load 1.8-1.9).
+        VectorMask<Float> low = x.compare(VectorOperators.LT, EXP_LO), high = x.compare(VectorOperators.GT, EXP_HI);
+        FloatVector xc = x.blend(EXP_LO, low).blend(EXP_HI, high);
         FloatVector big = xc.mul(LOG2E).add(ROUND);
         FloatVector n = big.sub(ROUND);
         IntVector ni = big.reinterpretAsInts().sub(ROUND_BITS);
@@ -767,8 +772,7 @@ final class PanamaKernels implements Kernels {
         for (int k = 1; k < EXP_POLY.length; k++) p = p.fma(r, FloatVector.broadcast(F, EXP_POLY[k]));
         FloatVector scale = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector y = p.mul(scale);
-        y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
-        return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+        return y.blend(0f, low).blend(Float.POSITIVE_INFINITY, high);
     }
 
     /** The scalar twin of {@link #exp(FloatVector)}: the same operations in the same order. */

@@ -297,6 +297,9 @@ class PanamaKernelsTest {
         xs[1] = -1000f;
         xs[2] = 1000f;
         xs[3] = Float.NaN;
+        float[] edges = {-0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE, -Float.MAX_VALUE,
+                Math.nextUp(88.3762626647949f), Float.intBitsToFloat(0x7fc12345)};
+        System.arraycopy(edges, 0, xs, 4, edges.length);       // beyond both clamps, -0, a NaN with a payload: vector and scalar alike
         float[] v = new float[lanes];
         for (int i = 0; i < xs.length; i += lanes) {
             PanamaKernels.exp(FloatVector.fromArray(PanamaKernels.F, xs, i)).intoArray(v, 0);
