@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -182,7 +183,8 @@ final class LayerPlan {
         boolean same = spanKnots != null;
         for (int i = 1; same && i < in; i++) same = Arrays.equals(spanKnots[i], spanKnots[0]);
         sharedGrid = same;
-        samples = ThreadLocal.withInitial(() -> new Sample(in, k));
+        spare = new AtomicReferenceArray<>(KernelProvider.pool().threads());
+        for (int q = 0; q < spare.length(); q++) spare.set(q, new Sample(in, k));
         for (int b = 1; b < routes.length; b++) routes[b] = new TimedChoice(false, MAX_PERIOD, MAX_PERIOD);
         int slices = splittable(1) ? KernelProvider.pool().threads() : 1;     // batch 1's split, when it may split
         int width = (out / slices + 15) / 16 * 16;     // whole vectors per slice
@@ -498,10 +500,11 @@ final class LayerPlan {
     private void fused(float[] x, float[] sub, LayerPlan next, float[] subNext) {
         int n = next.out, blocks = SplineKernels.blocks(next.in);
         float[] sums = new float[blocks * n];
-        Thread caller = Thread.currentThread();
         acrossSlices((q, shift) -> {
-            slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub, shift);
-            next.chainSums(sub, sliceFrom[q], sliceFrom[q + 1] - sliceFrom[q], fusedBounds[q], sums, fusedFirstBlock[q] * n);
+            Sample s = take(q);
+            slice(q, prepare(x, s), sub, shift);
+            putBack(q, s);
+            next.chainSums(sub, sliceFrom[q], sliceFrom[q + 1] - sliceFrom[q], fusedBounds[q], sums, fusedFirstBlock[q] * n, q);
         });
         for (int o = 0; o < n; o++) {       // the block order's sum, s0 first (the chain from y = +0)
             float sum = sums[o];
@@ -514,11 +517,14 @@ final class LayerPlan {
      * The block chains of this layer at batch 1 over its inputs from .. from + count - 1, from x
      * (this layer's input, of which only those values are read): chain c over the inputs
      * {@code from + bounds[c] .. from + bounds[c + 1] - 1}, its sum for output o at
-     * {@code sums[at + c * out + o]} ({@link SplineKernels#chainSums}).
+     * {@code sums[at + c * out + o]} ({@link SplineKernels#chainSums}). {@code slot}: the
+     * Sample to prepare in ({@link #take}), the slice of the layer before that calls.
      */
-    private void chainSums(float[] x, int from, int count, int[] bounds, float[] sums, int at) {
-        Sample s = prepare(x, from, count);
+    private void chainSums(float[] x, int from, int count, int[] bounds, float[] sums, int at, int slot) {
+        Sample s = take(slot);
+        prepare(x, from, count, s);
         kernels.chainSums(w, rowsPerInput * out, out, from * rowsPerInput * out, s.base, s.row, s.c, in, k + 1, bounds, out, sums, at);
+        putBack(slot, s);
     }
 
     /** Whether a batch of this many rows now runs sample by sample ({@link #small}); batch 1 always does. */
@@ -598,16 +604,19 @@ final class LayerPlan {
     private void sample(float[] x, float[] sub, boolean split) {
         int slices = sliceFrom.length - 1;
         if (split && slices > 1) {
-            // Each thread prepares the sample itself, in its own Sample: the worker starts at once
+            // Each slice prepares the sample itself, in its own Sample: the worker starts at once
             // instead of waiting for the caller's preparation, and then reads its bases from its
-            // own cache rather than from the caller's core (a few KB per layer). A thread that takes
-            // a second slice (the caller, when the worker is late) has its Sample ready.
-            Thread caller = Thread.currentThread();
-            acrossSlices((q, shift) -> slice(q, q > 0 && Thread.currentThread() == caller ? samples.get() : prepare(x), sub, shift));
+            // own cache rather than from the caller's core (a few KB per layer).
+            acrossSlices((q, shift) -> {
+                Sample s = take(q);
+                slice(q, prepare(x, s), sub, shift);
+                putBack(q, s);
+            });
             return;
         }
-        Sample s = prepare(x);   // one thread: w's whole rows (4-5% faster than ws slice by slice, [64,256,256,10] interleaved)
+        Sample s = prepare(x, take(0));   // one thread: w's whole rows (4-5% faster than ws slice by slice, [64,256,256,10] interleaved)
         kernels.accumulateSample(w, rowsPerInput * out, out, 0, s.base, s.row, s.c, in, k + 1, in, out, sub, 0);
+        putBack(0, s);
     }
 
     /** Slice q of the outputs for the prepared sample s, into sub; slice 0 starts {@code shift} floats into ws (read under wsLock). */
@@ -696,7 +705,7 @@ final class LayerPlan {
     /**
      * One sample's inputs, ready for {@link SplineKernels#accumulateSample}: base values, the first
      * spline row each input touches among its 1 + nBases (-1: none, the input lies outside its grid)
-     * and the k + 1 bases, basis j of input i at {@code c[j * in + i]}. Reused by a thread from call to call.
+     * and the k + 1 bases, basis j of input i at {@code c[j * in + i]}. Reused from call to call ({@link #spare}).
      */
     private static final class Sample {
         final float[] base, c, window, scratch, x;
@@ -713,24 +722,43 @@ final class LayerPlan {
         }
     }
 
-    private final ThreadLocal<Sample> samples;
+    // Batch 1's scratch: a Sample per slice of the outputs (slot q; a call left unsplit uses slot
+    // 0), taken for the length of a call and put back (take, putBack). Not a ThreadLocal per
+    // layer: a layer's ThreadLocal is new, and its first lookups in the JIT's compiled batch-1
+    // code take branches of ThreadLocalMap that code had never seen (an empty or a colliding
+    // slot of the thread's map); the JIT then threw the compiled prepare, sample and the pool's
+    // lambdas away and ran them in its profiling tier, vector code and all, until it compiled
+    // them again. A model built in a warm JVM ran batch 1 at two to five times its steady time for
+    // its first 0.1-0.4 s ([64,256,256,10] G=5; -Xlog:deoptimization showed the traps in
+    // ThreadLocalMap.getEntry).
+    private final AtomicReferenceArray<Sample> spare;
 
     /**
-     * Fills this thread's {@link Sample} for the sample x. When every input has the same uniform cubic
+     * The Sample of slot q ({@link #spare}), for this call alone; a new one when another thread's
+     * call on this layer holds it now (concurrent callers), which then replaces it on putBack.
+     */
+    private Sample take(int q) {
+        Sample s = spare.getAndSet(q, null);
+        return s != null ? s : new Sample(in, k);
+    }
+
+    private void putBack(int q, Sample s) { spare.setRelease(q, s); }
+
+    /**
+     * Fills s for the sample x. When every input has the same uniform cubic
      * grid the spans and bases come in vector lanes across the inputs ({@link SplineKernels#cubicWindows},
      * with the SiLU in the same pass, {@link SplineKernels#siluCubicWindows});
      * the inputs it leaves, and other grids, take {@link Knots#span} and {@link Knots#weights}.
      * Either way each input gets the floats of {@code Knots.weights}.
      */
-    private Sample prepare(float[] x) { return prepare(x, 0, in); }
+    private Sample prepare(float[] x, Sample s) { return prepare(x, 0, in, s); }
 
     /**
      * {@link #prepare} for the inputs from .. from + count - 1 alone, as if they were a layer's
      * inputs 0 .. count - 1 (their knots those of from ..): input from + t at t of the Sample's
      * arrays, basis j at {@code c[j * in + t]}. Each input gets the floats it gets in prepare.
      */
-    private Sample prepare(float[] x, int from, int count) {
-        Sample s = samples.get();
+    private Sample prepare(float[] x, int from, int count, Sample s) {
         int nb = rowsPerInput - 1;
         Knots[] knots = layer.knots();
         if (sharedGrid) {

@@ -515,7 +515,7 @@ class KanModelTest {
 
     @Test
     void threadsSharingAModelGetTheirOwnFloatsAtBatchOne() throws Exception {
-        // Batch 1 keeps per-model state (each thread's Sample of spans and bases, the split's timing)
+        // Batch 1 keeps per-model state (the Samples of spans and bases its slices prepare in, the split's timing)
         // and may hand slices to the pool while other threads call: four threads at once, splitting
         // as the timing says, must each get what the model gives one row at a time on its own.
         int wide = 64 * KernelProvider.pool().threads() + 2;
