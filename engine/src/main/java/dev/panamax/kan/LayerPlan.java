@@ -732,7 +732,9 @@ final class LayerPlan {
     }
 
     // Batch 1's scratch: a Sample per slice of the outputs (slot q; a call left unsplit uses slot
-    // 0), taken for the length of a call and put back (take, putBack). Not a ThreadLocal per
+    // 0), taken for the length of a call and put back (take, putBack). One slot per pool thread,
+    // not per slice of this layer: a fused pair's chainSums on this layer takes the slot of the
+    // layer before's slice, and that layer may split where this one does not. Not a ThreadLocal per
     // layer: a layer's ThreadLocal is new, and its first lookups in the JIT's compiled batch-1
     // code take branches of ThreadLocalMap that code had never seen (an empty or a colliding
     // slot of the thread's map); the JIT then threw the compiled prepare, sample and the pool's

@@ -68,11 +68,11 @@ final class TimedChoice {
 
     /** The time of the call at this phase (any unit, the same for both ways). */
     void timed(int phase, long time) {
+        if (!counts(phase)) return;
         int trialEnd = SETTLE + WINDOW, chosenEnd = 2 * trialEnd;
-        if (phase < SETTLE) return;
         if (phase < trialEnd) {
             trialNanos += time;
-        } else if (phase >= trialEnd + SETTLE && phase < chosenEnd) {
+        } else {
             chosenNanos += time;
             if (phase == chosenEnd - 1) {
                 boolean change = trialNanos < 0.9 * chosenNanos;

@@ -136,11 +136,11 @@ public interface SplineKernels {
 
     /**
      * {@link #silu} and {@link #cubicWindows} of the same n values {@code x[xOff] .. x[xOff + n - 1]}
-     * in one pass over them: {@code base[t]} the SiLU of value t, {@code first[t]}, {@code c[j * cs + t]}
-     * and the outliers (indices t, counted from 0, their count returned) as cubicWindows gives them
-     * for those values, bit for bit. Batch 1 prepares a layer on a grid its inputs share with it:
-     * the two kernels one after the other load the values twice and the windows' rows and bases
-     * once more to clamp them.
+     * in one pass over them: {@code base[t]} the SiLU of value t as silu gives it, and {@code first[t]},
+     * {@code c[j * cs + t]} and the outliers (indices t, counted from 0, their count returned) as
+     * cubicWindows gives them for those values, bit for bit (an outlier's row and bases are left
+     * unspecified). Batch 1 prepares a layer on a grid its inputs share with it: the two kernels
+     * one after the other load the values twice and the windows' rows and bases once more to clamp them.
      */
     int siluCubicWindows(float[] x, int xOff, int n, float[] knots, int intervals, float x0, float invStep, int nBases,
                          float[] base, int[] first, float[] c, int cs, int[] outliers);

@@ -369,7 +369,6 @@ class KanModelTest {
         }
     }
 
-    /** Runs n small-batch choices with these times per row; returns how many went sample by sample. */
     @Test
     void aChoiceUsesTheTimesOfTheCallsCountsNamesAndNoOther() {
         // Batch 1 reads the clock only for the calls counts() names: a time given for any other
@@ -388,6 +387,7 @@ class KanModelTest {
         assertEquals(2 * TimedChoice.MIN_PERIOD, c.period(), "a failed trial in the second period doubles it");
     }
 
+    /** Runs n small-batch choices with these times per row; returns how many went sample by sample. */
     private static int run(TimedChoice route, int n, long eachNanos, long loopNanos) {
         int each = 0;
         for (int i = 0; i < n; i++) {

@@ -321,7 +321,7 @@ class SplineKernelsTest {
         // (base, rows, bases and outliers), the scalar tail past the last whole vector included;
         // the scalar twin the same rows, bases and outliers, and its own SiLU.
         SplittableRandom rnd = new SplittableRandom(16);
-        for (int g : new int[] {1, 2, 5, 16, 20})                 // spans permuted within a vector, and gathered
+        for (int g : new int[] {1, 2, 5, 10, 16, 20})             // spans permuted within a vector (G=2, 10: as many as 8, 16 lanes), and gathered
             for (int n : new int[] {1, 3, 15, 16, 17, 33, 100, 256}) {
                 float[] knots = uniformKnots(g);
                 int intervals = knots.length - 1, nBases = g + 3, xOff = 5, cs = n + 3;
