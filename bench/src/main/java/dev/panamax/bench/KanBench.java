@@ -220,12 +220,18 @@ public final class KanBench implements Callable<Integer> {
      * {@link #ROUNDS} rounds each time both for {@code seconds / ROUNDS} (which goes first
      * alternates), each round gives one time ratio, and the ratio reported is their median (min and
      * max beside it). Samples per second are over all rounds.
+     *
+     * <p>The warm-up runs the pair until its time per call has stopped improving ({@link #untilSteady},
+     * the rule PyTorch's side warms its model by), not for a fixed 0.4 · seconds: the KAN timed here
+     * is a fresh instance called through new lambda classes, and the JIT threw away and recompiled
+     * code on its path in the first rounds ([64,256,256,10] G=5 batch 1 after the fixed 0.2 s:
+     * 25-323 us a sample in the first 3-6 rounds of 50 ms, then 14; -Xlog:deoptimization showed
+     * KanBench.cycling's call and siluCubicWindows deoptimized there).
      */
     record Pair(double kan, double mlp, double ratio, double ratioMin, double ratioMax) {}
 
     Pair measurePair(Runnable kan, Runnable mlp, int batch) {
-        long warmEnd = System.nanoTime() + (long) (seconds * 0.4e9);
-        do { kan.run(); mlp.run(); } while (System.nanoTime() < warmEnd);
+        untilSteady(() -> { kan.run(); mlp.run(); });
         long slice = (long) (seconds * 1e9 / ROUNDS);
         double[] ratios = new double[ROUNDS];
         long[] kanTotal = new long[2], mlpTotal = new long[2];     // {nanoseconds, calls}
