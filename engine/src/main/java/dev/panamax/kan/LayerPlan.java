@@ -115,11 +115,18 @@ final class LayerPlan {
     volatile int sampleSplit = 0;           // batch 1 on a wide layer: 0 split or not as the calls' times say (splitNow), 1 always, -1 never (tests pin it)
     volatile int oneByOne = 0;              // batches of 2 .. PARALLEL_FROM - 1: 0 sample by sample or not as the calls' times say (small), 1 always, -1 never (tests pin it)
     static final int SPLIT_MAX_PERIOD = 4096, MAX_PERIOD = 32768;
-    private final TimedChoice split = new TimedChoice(true, SPLIT_MAX_PERIOD, MAX_PERIOD);    // batch 1: true split
+    // Batch 1 changes between split and unsplit only after two trials in a row say so: a stall of a
+    // few milliseconds in one 16-call window (16 calls unsplit 174 us, split 4,313 us) was enough
+    // to make a quiet machine run unsplit for a period or more. Changes logged in a harness that
+    // runs the bench's warm-up and rounds at batch 1 ([64,256,256,10] G=5 and G=20, 3 processes a
+    // side): 13 to unsplit with one trial deciding, 2 with two. A machine that stays busy still
+    // goes unsplit, one period (512 calls) later.
+    static final int SPLIT_CONFIRM = 2;
+    private final TimedChoice split = new TimedChoice(true, SPLIT_MAX_PERIOD, MAX_PERIOD, false, SPLIT_CONFIRM);    // batch 1: true split
     // Batch 1 of this layer with the narrow one after it (forwardWith): the same choice, but its calls
     // time both layers, so they get a choice of their own and are never compared with this layer's
     // calls alone (which small batches run sample by sample still make).
-    private final TimedChoice pairSplit = new TimedChoice(true, SPLIT_MAX_PERIOD, MAX_PERIOD);
+    private final TimedChoice pairSplit = new TimedChoice(true, SPLIT_MAX_PERIOD, MAX_PERIOD, false, SPLIT_CONFIRM);
     // Small batches, one choice per power of two (2-3, 4-7, .., 128-255 at index 1 .. 7): true sample by sample
     private final TimedChoice[] routes = new TimedChoice[log2(KanModel.PARALLEL_FROM - 1) + 1];
     volatile boolean batchBases = false;    // local path: bases in vector lanes across the batch (narrow layers)

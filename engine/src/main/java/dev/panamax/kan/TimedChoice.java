@@ -18,9 +18,10 @@ package dev.panamax.kan;
 final class TimedChoice {
     static final int WINDOW = 16, SETTLE = 2, MIN_PERIOD = 512;
 
-    private final int capTrue, capFalse;
+    private final int capTrue, capFalse, confirm;
     private volatile boolean chosen;
     private int phase, period = MIN_PERIOD;
+    private int wins;       // trials in a row that the other way has won
     private long trialNanos, chosenNanos;
 
     /** Starts with {@code first}; periods grow up to {@code capTrue} calls while true is chosen, {@code capFalse} while false. */
@@ -35,9 +36,20 @@ final class TimedChoice {
      * the JIT having compiled the first way's code at least).
      */
     TimedChoice(boolean first, int capTrue, int capFalse, boolean trustFirst) {
+        this(first, capTrue, capFalse, trustFirst, 1);
+    }
+
+    /**
+     * {@link #TimedChoice(boolean, int, int, boolean)}; {@code confirm}: the other way is chosen only
+     * after it has won this many trials in a row (1: the first it wins). After a won trial that does
+     * not yet change the way, the next trial comes {@link #MIN_PERIOD} calls later.
+     */
+    TimedChoice(boolean first, int capTrue, int capFalse, boolean trustFirst, int confirm) {
+        if (confirm < 1) throw new IllegalArgumentException("confirm must be >= 1, is " + confirm);
         this.chosen = first;
         this.capTrue = capTrue;
         this.capFalse = capFalse;
+        this.confirm = confirm;
         if (trustFirst) phase = 2 * (SETTLE + WINDOW);
     }
 
@@ -75,9 +87,13 @@ final class TimedChoice {
         } else {
             chosenNanos += time;
             if (phase == chosenEnd - 1) {
-                boolean change = trialNanos < 0.9 * chosenNanos;
-                if (change) chosen = !chosen;
-                period = change ? MIN_PERIOD : Math.min(2 * period, chosen ? capTrue : capFalse);
+                boolean won = trialNanos < 0.9 * chosenNanos;
+                wins = won ? wins + 1 : 0;
+                if (wins >= confirm) {
+                    chosen = !chosen;
+                    wins = 0;
+                }
+                period = won ? MIN_PERIOD : Math.min(2 * period, chosen ? capTrue : capFalse);
                 trialNanos = chosenNanos = 0;
             }
         }

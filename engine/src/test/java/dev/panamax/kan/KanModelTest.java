@@ -559,9 +559,15 @@ class KanModelTest {
             assertEquals((TimedChoice.SETTLE + TimedChoice.WINDOW) * trials, run(p, calls, 10_000, 20_000));
             assertTrue(p.splitChosen());
             assertEquals(LayerPlan.SPLIT_MAX_PERIOD, p.period(), "split periods grow to their cap");
-            // busy: split 100 us with the stalls; unsplit within one (capped) period, then ever rarer trials
+            // a burst: one period of stalls, then quiet again; one won trial does not change the way
             run(p, LayerPlan.SPLIT_MAX_PERIOD, 100_000, 20_000);
-            assertFalse(p.splitChosen(), "unsplit after one period of stalls");
+            assertTrue(p.splitChosen(), "still split after one trial of stalls");
+            assertEquals(TimedChoice.MIN_PERIOD, p.period(), "the confirming trial comes soon");
+            run(p, TimedChoice.MIN_PERIOD, 10_000, 20_000);
+            assertTrue(p.splitChosen(), "split: the next trial did not confirm");
+            // busy: split 100 us with the stalls; unsplit after two trials in a row, then ever rarer trials
+            run(p, 2 * LayerPlan.SPLIT_MAX_PERIOD, 100_000, 20_000);
+            assertFalse(p.splitChosen(), "unsplit after two trials of stalls");
             calls = 20 * TimedChoice.MIN_PERIOD;
             int splits = calls - run(p, calls, 100_000, 20_000);
             assertTrue(splits < 6 * (TimedChoice.SETTLE + TimedChoice.WINDOW), splits + " split calls: the period doubles after each failed trial");
