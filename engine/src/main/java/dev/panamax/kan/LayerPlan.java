@@ -509,9 +509,7 @@ final class LayerPlan {
         int n = next.out, blocks = SplineKernels.blocks(next.in);
         float[] sums = new float[blocks * n];
         acrossSlices(q -> {
-            Sample s = take(q);
-            slice(q, prepare(x, s), sub);
-            putBack(q, s);
+            slice(q, x, sub);
             next.chainSums(sub, sliceFrom[q], sliceFrom[q + 1] - sliceFrom[q], fusedBounds[q], sums, fusedFirstBlock[q] * n, q);
         });
         for (int o = 0; o < n; o++) {       // the block order's sum, s0 first (the chain from y = +0)
@@ -615,16 +613,19 @@ final class LayerPlan {
             // Each slice prepares the sample itself, in its own Sample: the worker starts at once
             // instead of waiting for the caller's preparation, and then reads its bases from its
             // own cache rather than from the caller's core (a few KB per layer).
-            acrossSlices(q -> {
-                Sample s = take(q);
-                slice(q, prepare(x, s), sub);
-                putBack(q, s);
-            });
+            acrossSlices(q -> slice(q, x, sub));
             return;
         }
         Sample s = prepare(x, take(0));   // one thread: w's whole rows (4-5% faster than ws slice by slice, [64,256,256,10] interleaved)
         kernels.accumulateSample(w, rowsPerInput * out, out, 0, s.base, s.row, s.c, in, k + 1, in, out, sub, 0);
         putBack(0, s);
+    }
+
+    /** Slice q of the outputs for the sample x, into sub, prepared in slot q's Sample ({@link #take}). */
+    private void slice(int q, float[] x, float[] sub) {
+        Sample s = take(q);
+        slice(q, prepare(x, s), sub);
+        putBack(q, s);
     }
 
     /**
