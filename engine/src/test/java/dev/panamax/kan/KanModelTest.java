@@ -450,22 +450,7 @@ class KanModelTest {
                     else if (!c.rich()) assertMatchesReference(m, Arrays.copyOf(x, 6), c.toString(), 1e-4 * Math.max(1, wide / 256));   // float32 error grows with the wide layer's width
                     // several threads at once, the split timed: the pool is busy for all but one, which then run both slices themselves
                     for (LayerPlan p : m.plans()) p.sampleSplit = 0;
-                    ExecutorService pool = Executors.newFixedThreadPool(3);
-                    try {
-                        List<Future<String>> results = new ArrayList<>();
-                        for (int t = 0; t < 3; t++) {
-                            int first = t;
-                            results.add(pool.submit(() -> {
-                                for (int round = 0; round < 10; round++)
-                                    for (int r = first; r < x.length; r += 3)
-                                        if (!Arrays.equals(fused[r], m.predict(new float[][] {x[r]})[0])) return "thread " + first + " round " + round + " row " + r;
-                                return null;
-                            }));
-                        }
-                        for (Future<String> f : results) assertNull(f.get(60, TimeUnit.SECONDS), c.toString());
-                    } finally {
-                        pool.shutdownNow();
-                    }
+                    assertNull(rowByRowFromThreads(m, x, fused, 3, 10), c.toString());
                 }
             }
         } finally {
@@ -525,26 +510,37 @@ class KanModelTest {
             float[][] x = inputs(64, 40, 9);
             float[][] expected = new float[x.length][];
             for (int r = 0; r < x.length; r++) expected[r] = m.predict(new float[][] {x[r]})[0];
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<String>> results = new ArrayList<>();
-                for (int t = 0; t < 4; t++) {
-                    int first = t;
-                    results.add(pool.submit(() -> {
-                        for (int round = 0; round < 20; round++)
-                            for (int r = first; r < x.length; r += 4) {
-                                float[] y = m.predict(new float[][] {x[r]})[0];
-                                if (!Arrays.equals(expected[r], y)) return "thread " + first + " round " + round + " row " + r;
-                            }
-                        return null;
-                    }));
-                }
-                for (Future<String> f : results) assertNull(f.get(60, TimeUnit.SECONDS));
-            } finally {
-                pool.shutdownNow();
-            }
+            assertNull(rowByRowFromThreads(m, x, expected, 4, 20));
         } finally {
             System.clearProperty("panamax.kan.path");
+        }
+    }
+
+    /**
+     * Each of {@code threads} threads at once predicts its share of the rows of x one at a time
+     * ({@code rounds} times over): the first row whose output is not {@code expected}'s, as
+     * "thread t round r row i", or null when every one was.
+     */
+    private static String rowByRowFromThreads(KanModel m, float[][] x, float[][] expected, int threads, int rounds) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                results.add(pool.submit(() -> {
+                    for (int round = 0; round < rounds; round++)
+                        for (int r = first; r < x.length; r += threads)
+                            if (!Arrays.equals(expected[r], m.predict(new float[][] {x[r]})[0])) return "thread " + first + " round " + round + " row " + r;
+                    return null;
+                }));
+            }
+            for (Future<String> f : results) {
+                String failure = f.get(60, TimeUnit.SECONDS);
+                if (failure != null) return failure;
+            }
+            return null;
+        } finally {
+            pool.shutdownNow();
         }
     }
 
