@@ -6,8 +6,9 @@ with B(x) every B-spline basis of x from the Cox-de Boor recursion on a uniform 
 knots each side. Random parameters; only the speed matters here.
 
 Usage: kan_torch.py SECONDS SPEC...   with SPEC = name:g:k:w0,w1,...:b1,b2,...
-Prints one JSON object per (model, batch): {"model", "batch", "samples_per_second"}: calls over
-SECONDS after the same warm-up Panamax's side gets (until_steady), so that neither side is timed cold.
+Prints one JSON object per (model, batch): {"model", "batch", "samples_per_second", "rounds"}: calls
+over SECONDS after the same warm-up Panamax's side gets (until_steady), so that neither side is timed
+cold, and the slowest and the fastest of the ten rounds those SECONDS are timed in.
 Each call takes the next of a fixed set of distinct batches, the same floats Panamax's side cycles
 through (inputs(), KanBench.inputs), so that no side is timed on one input repeated.
 """
@@ -85,17 +86,28 @@ def until_steady(model, xs):
         best = min(best, per_call)
 
 
+ROUNDS = 10
+
+
 def samples_per_second(model, n_in, batch, seconds):
+    """Samples per second over `seconds`, timed as ROUNDS rounds of seconds / ROUNDS back to back
+    (as KanBench.measurePair's rounds), and the slowest and the fastest round's samples per second."""
     xs = inputs(batch, n_in)
     with torch.inference_mode():
         until_steady(model, xs)
-        runs, start = 0, time.perf_counter()
-        while True:
-            model(xs[runs % len(xs)])
-            runs += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds and runs >= 2:
-                return runs * batch / elapsed
+        runs, total, rates = 0, 0.0, []
+        for _ in range(ROUNDS):
+            round_runs, start = 0, time.perf_counter()
+            while True:
+                model(xs[runs % len(xs)])
+                runs += 1
+                round_runs += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= seconds / ROUNDS:
+                    break
+            total += elapsed
+            rates.append(round_runs * batch / elapsed)
+        return runs * batch / total, min(rates), max(rates)
 
 
 def main():
@@ -108,8 +120,8 @@ def main():
         layers = [KanLinear(a, b, int(g), int(k)) for a, b in zip(widths, widths[1:])]
         model = torch.nn.Sequential(*layers).eval()
         for batch in (int(b) for b in batches.split(",")):
-            sps = samples_per_second(model, widths[0], batch, seconds)
-            print(json.dumps({"model": name, "batch": batch, "samples_per_second": sps}), flush=True)
+            sps, slowest, fastest = samples_per_second(model, widths[0], batch, seconds)
+            print(json.dumps({"model": name, "batch": batch, "samples_per_second": sps, "rounds": [slowest, fastest]}), flush=True)
 
 
 if __name__ == "__main__":

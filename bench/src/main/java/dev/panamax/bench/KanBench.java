@@ -54,9 +54,14 @@ public final class KanBench implements Callable<Integer> {
 
     record Spec(String name, int g, int k, int[] widths) {}
 
-    /** One measured figure; {@code path}: the way the MLP ran at this batch size ({@link Mlp.Path}), else null. */
-    record Row(String model, int batch, String impl, double samplesPerSecond, String path) {
-        Row(String model, int batch, String impl, double samplesPerSecond) { this(model, batch, impl, samplesPerSecond, null); }
+    /**
+     * One measured figure; {@code path}: the way the MLP ran at this batch size ({@link Mlp.Path}),
+     * else null. {@code slowest} and {@code fastest}: the samples per second of the slowest and the
+     * fastest of the measurement's rounds, NaN when it gave none. This machine's load changes from
+     * second to second, and the spread shows how much a figure moved within its own measurement.
+     */
+    record Row(String model, int batch, String impl, double samplesPerSecond, String path, double slowest, double fastest) {
+        Row(String model, int batch, String impl, double samplesPerSecond) { this(model, batch, impl, samplesPerSecond, null, Double.NaN, Double.NaN); }
     }
 
     static final List<Spec> SPECS = List.of(
@@ -78,8 +83,8 @@ public final class KanBench implements Callable<Integer> {
                 for (int batch : batches) {
                     float[][] xs = inputs(batch, spec.widths()[0]);
                     Pair p = measurePair(cycling(xs, x -> kan.forward(x, batch)), cycling(xs, x -> mlp.forward(x, batch)), batch);
-                    rows.add(new Row(spec.name(), batch, "panamax", p.kan()));
-                    rows.add(new Row(spec.name(), batch, "panamax-mlp", p.mlp(), mlp.path(batch).label()));
+                    rows.add(new Row(spec.name(), batch, "panamax", p.kan(), null, p.kanSlowest(), p.kanFastest()));
+                    rows.add(new Row(spec.name(), batch, "panamax-mlp", p.mlp(), mlp.path(batch).label(), p.mlpSlowest(), p.mlpFastest()));
                     if (batch == 4096) pairs.put(spec.name(), p);
                     if (!json) System.err.printf(Locale.ROOT, "  measured %s batch %d (KAN paths %s, MLP path %s)%n", spec.name(), batch,
                             kan.paths(batch), mlp.path(batch).label());
@@ -219,7 +224,8 @@ public final class KanBench implements Callable<Integer> {
      * the load changes from second to second, so the two are measured in turns: after a warm-up,
      * {@link #ROUNDS} rounds each time both for {@code seconds / ROUNDS} (which goes first
      * alternates), each round gives one time ratio, and the ratio reported is their median (min and
-     * max beside it). Samples per second are over all rounds.
+     * max beside it). Samples per second are over all rounds, with the slowest and the fastest
+     * round's beside them.
      *
      * <p>The warm-up runs the pair until its time per call has stopped improving ({@link #untilSteady},
      * the rule PyTorch's side warms its model by), not for a fixed 0.4 · seconds: the KAN timed here
@@ -228,23 +234,26 @@ public final class KanBench implements Callable<Integer> {
      * 25-323 us a sample in the first 3-6 rounds of 50 ms, then 14; -Xlog:deoptimization showed
      * KanBench.cycling's call and siluCubicWindows deoptimized there).
      */
-    record Pair(double kan, double mlp, double ratio, double ratioMin, double ratioMax) {}
+    record Pair(double kan, double mlp, double ratio, double ratioMin, double ratioMax,
+                double kanSlowest, double kanFastest, double mlpSlowest, double mlpFastest) {}
 
     Pair measurePair(Runnable kan, Runnable mlp, int batch) {
         untilSteady(() -> { kan.run(); mlp.run(); });
         long slice = (long) (seconds * 1e9 / ROUNDS);
-        double[] ratios = new double[ROUNDS];
+        double[] ratios = new double[ROUNDS], kanCalls = new double[ROUNDS], mlpCalls = new double[ROUNDS];
         long[] kanTotal = new long[2], mlpTotal = new long[2];     // {nanoseconds, calls}
         for (int r = 0; r < ROUNDS; r++) {
-            double kanCall, mlpCall;
-            if (r % 2 == 0) { kanCall = slice(kan, slice, kanTotal); mlpCall = slice(mlp, slice, mlpTotal); }
-            else { mlpCall = slice(mlp, slice, mlpTotal); kanCall = slice(kan, slice, kanTotal); }
-            ratios[r] = kanCall / mlpCall;
+            if (r % 2 == 0) { kanCalls[r] = slice(kan, slice, kanTotal); mlpCalls[r] = slice(mlp, slice, mlpTotal); }
+            else { mlpCalls[r] = slice(mlp, slice, mlpTotal); kanCalls[r] = slice(kan, slice, kanTotal); }
+            ratios[r] = kanCalls[r] / mlpCalls[r];
         }
         Arrays.sort(ratios);
-        double median = (ratios[(ROUNDS - 1) / 2] + ratios[ROUNDS / 2]) / 2;
+        Arrays.sort(kanCalls);
+        Arrays.sort(mlpCalls);
+        double median = (ratios[(ROUNDS - 1) / 2] + ratios[ROUNDS / 2]) / 2, perSecond = batch * 1e9;   // a round's rate: perSecond / ns a call
         return new Pair(kanTotal[1] * (double) batch / (kanTotal[0] / 1e9), mlpTotal[1] * (double) batch / (mlpTotal[0] / 1e9),
-                median, ratios[0], ratios[ROUNDS - 1]);
+                median, ratios[0], ratios[ROUNDS - 1],
+                perSecond / kanCalls[ROUNDS - 1], perSecond / kanCalls[0], perSecond / mlpCalls[ROUNDS - 1], perSecond / mlpCalls[0]);
     }
 
     /** Calls {@code call} for about {@code nanos} (at least once); adds to total; returns nanoseconds per call. */
@@ -292,7 +301,8 @@ public final class KanBench implements Callable<Integer> {
                     try {
                         var node = m.readTree(line);
                         Row row = new Row(SPECS.get(Integer.parseInt(node.get("model").asText())).name(), node.get("batch").asInt(), "torch",
-                                node.get("samples_per_second").asDouble());
+                                node.get("samples_per_second").asDouble(), null,
+                                node.get("rounds").get(0).asDouble(), node.get("rounds").get(1).asDouble());
                         best.merge(row.model() + "@" + row.batch(), row, (a, b) -> a.samplesPerSecond() >= b.samplesPerSecond() ? a : b);
                     } catch (RuntimeException | java.io.IOException e) {
                         return "failed: " + script.getFileName() + " printed an unexpected line: " + line;
@@ -333,6 +343,7 @@ public final class KanBench implements Callable<Integer> {
         for (Row r : rows) {
             ObjectNode row = arr.addObject().put("model", r.model()).put("batch", r.batch()).put("impl", r.impl()).put("samples_per_second", r.samplesPerSecond());
             if (r.path() != null) row.put("path", r.path());
+            if (!Double.isNaN(r.slowest())) row.putArray("rounds_slowest_fastest").add(r.slowest()).add(r.fastest());
         }
         ArrayNode ratios = root.putArray("ratios");
         for (Spec s : SPECS) {
@@ -356,10 +367,14 @@ public final class KanBench implements Callable<Integer> {
     static String text(ObjectNode root) {
         StringBuilder sb = new StringBuilder();
         sb.append("machine: ").append(root.get("machine").asText()).append("; torch: ").append(root.get("torch").asText()).append('\n');
-        sb.append(String.format(Locale.ROOT, "%-22s %6s  %-12s %16s%n", "model", "batch", "impl", "samples/s"));
-        for (var r : root.get("rows"))
-            sb.append(String.format(Locale.ROOT, "%-22s %6d  %-12s %16.0f%s%n", r.get("model").asText(), r.get("batch").asInt(),
-                    r.get("impl").asText(), r.get("samples_per_second").asDouble(), r.has("path") ? "  (" + r.get("path").asText() + ")" : ""));
+        sb.append(String.format(Locale.ROOT, "%-22s %6s  %-12s %16s  %s%n", "model", "batch", "impl", "samples/s", "rounds: slowest-fastest"));
+        for (var r : root.get("rows")) {
+            var spread = r.get("rounds_slowest_fastest");
+            sb.append(String.format(Locale.ROOT, "%-22s %6d  %-12s %16.0f  %-25s%s", r.get("model").asText(), r.get("batch").asInt(),
+                    r.get("impl").asText(), r.get("samples_per_second").asDouble(),
+                    spread == null ? "" : String.format(Locale.ROOT, "%.0f-%.0f", spread.get(0).asDouble(), spread.get(1).asDouble()),
+                    r.has("path") ? "(" + r.get("path").asText() + ")" : "").stripTrailing()).append('\n');
+        }
         sb.append('\n');
         sb.append("targets: >= 50x torch at batch 1, >= 10x at batch 4096, KAN time <= 1.5x MLP time at 4096\n");
         sb.append("(KAN/MLP: median of " + ROUNDS + " interleaved rounds, min-max in brackets)\n");

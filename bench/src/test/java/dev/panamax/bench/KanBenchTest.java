@@ -39,7 +39,7 @@ class KanBenchTest {
 
     private static Map<String, KanBench.Pair> pairs() {
         Map<String, KanBench.Pair> pairs = new HashMap<>();
-        for (KanBench.Spec s : KanBench.SPECS) pairs.put(s.name(), new KanBench.Pair(4.096e6, 8.192e6, 2.0, 1.9, 2.1));
+        for (KanBench.Spec s : KanBench.SPECS) pairs.put(s.name(), new KanBench.Pair(4.096e6, 8.192e6, 2.0, 1.9, 2.1, 3.9e6, 4.2e6, 8.0e6, 8.3e6));
         return pairs;
     }
 
@@ -94,6 +94,25 @@ class KanBenchTest {
         assertTrue(text.contains("vs torch b1   100.0x   b4096 not measured"), text);
         for (JsonNode o : BenchSupport.JSON.readTree(report(true, rows, "ran")).get("ratios")) {
             assertTrue(o.has("vs_torch_batch_1") && !o.has("vs_torch_batch_4096"), o.toString());
+        }
+    }
+
+    @Test void aRowsRoundsSpreadIsInTextAndJsonOnlyWhereItWasMeasured() throws Exception {
+        List<KanBench.Row> rows = new ArrayList<>(rows(true));
+        String model = KanBench.SPECS.get(1).name();
+        rows.replaceAll(r -> r.model().equals(model) && r.batch() == 1 && !r.impl().equals("panamax-mlp")
+                ? new KanBench.Row(r.model(), 1, r.impl(), r.samplesPerSecond(), null, r.samplesPerSecond() * 0.5, r.samplesPerSecond() * 1.25) : r);
+        String text = report(false, rows, "ran");
+        assertTrue(text.lines().anyMatch(l -> l.startsWith(model) && l.contains("panamax") && l.contains("1000  500-1250")), text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith(model) && l.contains("torch") && l.contains("10  5-13")), text);
+        for (JsonNode r : BenchSupport.JSON.readTree(report(true, rows, "ran")).get("rows")) {
+            boolean spread = r.get("model").asText().equals(model) && r.get("batch").asInt() == 1 && !r.get("impl").asText().equals("panamax-mlp");
+            assertEquals(spread, r.has("rounds_slowest_fastest"), r.toString());
+            if (spread) {
+                double sps = r.get("samples_per_second").asDouble();
+                assertEquals(sps * 0.5, r.get("rounds_slowest_fastest").get(0).asDouble(), 1e-9, r.toString());
+                assertEquals(sps * 1.25, r.get("rounds_slowest_fastest").get(1).asDouble(), 1e-9, r.toString());
+            }
         }
     }
 
