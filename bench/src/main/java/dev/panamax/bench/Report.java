@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -258,18 +259,26 @@ final class Report {
         md.append("## KAN (`panamax bench kan`)\n\n");
         md.append("Machine: " + n.path("machine").asText() + "; PyTorch: " + n.path("torch").asText() + ".\n\n");
         Map<String, Map<Integer, Map<String, Double>>> table = new LinkedHashMap<>();
+        Map<String, String> spreads = new HashMap<>();      // "model@batch@impl" -> " (slowest–fastest)"
         List<Integer> batches = new ArrayList<>();
         for (JsonNode x : n.path("rows")) {
             table.computeIfAbsent(x.path("model").asText(), m -> new LinkedHashMap<>())
                     .computeIfAbsent(x.path("batch").asInt(), b -> new LinkedHashMap<>()).put(x.path("impl").asText(), x.path("samples_per_second").asDouble());
+            JsonNode spread = x.path("rounds_slowest_fastest");
+            if (spread.size() == 2)
+                spreads.put(x.path("model").asText() + "@" + x.path("batch").asInt() + "@" + x.path("impl").asText(),
+                        " (" + num(spread.get(0).asDouble()) + "–" + num(spread.get(1).asDouble()) + ")");
             if (!batches.contains(x.path("batch").asInt())) batches.add(x.path("batch").asInt());
         }
         md.append("| model | batch | Panamax samples/s | MLP (Panamax) samples/s | PyTorch samples/s | Panamax / PyTorch |\n|---|---:|---:|---:|---:|---:|\n");
         table.forEach((model, byBatch) -> byBatch.forEach((b, impl) -> {
             Double p = impl.get("panamax"), m = impl.get("panamax-mlp"), t = impl.get("torch");
-            md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s |%n", model, b, num(p), num(m), num(t),
-                    p != null && t != null ? num(p / t) : "n/a"));
+            String at = model + "@" + b + "@";
+            md.append(String.format(Locale.ROOT, "| %s | %d | %s%s | %s%s | %s%s | %s |%n", model, b,
+                    num(p), spreads.getOrDefault(at + "panamax", ""), num(m), spreads.getOrDefault(at + "panamax-mlp", ""),
+                    num(t), spreads.getOrDefault(at + "torch", ""), p != null && t != null ? num(p / t) : "n/a"));
         }));
+        if (!spreads.isEmpty()) md.append("\nIn brackets: the slowest and the fastest of the rounds each figure was timed in (10 each).\n");
         md.append('\n');
         int i = 0;
         for (var e : table.entrySet()) {

@@ -73,7 +73,7 @@ class AllBenchTest {
         // bench kan's JSON shape: rows of model, batch, impl, samples_per_second; ratios per model.
         JsonNode kan = BenchSupport.JSON.readTree("""
                 {"machine": "2 cores", "torch": "ran", "rows": [
-                  {"model": "[2,5,1] G=5", "batch": 1, "impl": "panamax", "samples_per_second": 900000.0},
+                  {"model": "[2,5,1] G=5", "batch": 1, "impl": "panamax", "samples_per_second": 900000.0, "rounds_slowest_fastest": [800000.0, 950000.0]},
                   {"model": "[2,5,1] G=5", "batch": 1, "impl": "panamax-mlp", "samples_per_second": 1200000.0},
                   {"model": "[2,5,1] G=5", "batch": 1, "impl": "torch", "samples_per_second": 9000.0},
                   {"model": "[2,5,1] G=5", "batch": 4096, "impl": "panamax", "samples_per_second": 5.0E7},
@@ -88,7 +88,9 @@ class AllBenchTest {
         Report r = new Report(dir, results, Map.of("kan", "panamax bench kan --json"), false);
         String report = Files.readString(r.write());
         assertChartsDecodeAndAreNamed(dir, report, List.of("kan_batch_1.png", "kan_batch_2.png"));
-        assertTrue(report.contains("| [2,5,1] G=5 | 1 | 900,000 | 1,200,000 | 9,000 | 100.0 |"), report);
+        assertTrue(report.contains("| [2,5,1] G=5 | 1 | 900,000 (800,000–950,000) | 1,200,000 | 9,000 | 100.0 |"), report);
+        assertTrue(report.contains("| [2,5,1] G=5 | 4096 | 50,000,000 | 60,000,000 | 2,000,000 | 25.00 |"), report);    // no rounds given: no brackets
+        assertTrue(report.contains("In brackets: the slowest and the fastest of the rounds"), report);
         assertTrue(report.contains("KAN time / MLP time at batch 4096 | 2.000 | <= 1.5 | **missed**"), report);
         assertTrue(report.contains("[64,256,256,10] G=5: Panamax / PyTorch at batch 1 | n/a"), report);
     }
