@@ -68,20 +68,26 @@ def inputs(batch, width, seed=42):
     return list(x.view(sets, batch, width).unbind(0))
 
 
+def timed_calls(model, xs, n, seconds):
+    """Calls model on the inputs in turn, from the n-th, until `seconds` have passed (at least once):
+    (calls made, seconds taken), as KanBench.slice times a round."""
+    calls, start = 0, time.perf_counter()
+    while True:
+        model(xs[(n + calls) % len(xs)])
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls, elapsed
+
+
 def until_steady(model, xs):
     """Warm-up as Panamax's bench gets it (KanBench.untilSteady): 50 ms chunks of calls, on the inputs
     in turn, until three chunks in a row are not 5% faster per call than the best before, 150 ms to 5 s."""
     best, stale, start, n = float("inf"), 0, time.perf_counter(), 0
     while stale < 3 and time.perf_counter() - start < 5.0:
-        runs, t0 = 0, time.perf_counter()
-        while True:
-            model(xs[n % len(xs)])
-            n += 1
-            runs += 1
-            elapsed = time.perf_counter() - t0
-            if elapsed >= 0.05:
-                break
-        per_call = elapsed / runs
+        calls, elapsed = timed_calls(model, xs, n, 0.05)
+        n += calls
+        per_call = elapsed / calls
         stale = 0 if per_call < 0.95 * best else stale + 1
         best = min(best, per_call)
 
@@ -97,16 +103,10 @@ def samples_per_second(model, n_in, batch, seconds):
         until_steady(model, xs)
         runs, total, rates = 0, 0.0, []
         for _ in range(ROUNDS):
-            round_runs, start = 0, time.perf_counter()
-            while True:
-                model(xs[runs % len(xs)])
-                runs += 1
-                round_runs += 1
-                elapsed = time.perf_counter() - start
-                if elapsed >= seconds / ROUNDS:
-                    break
+            calls, elapsed = timed_calls(model, xs, runs, seconds / ROUNDS)
+            runs += calls
             total += elapsed
-            rates.append(round_runs * batch / elapsed)
+            rates.append(calls * batch / elapsed)
         return runs * batch / total, min(rates), max(rates)
 
 
