@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * Numeric CSV, one sample a row, comma-separated, no header (a first line none of whose cells is a
  * number is taken as a header and skipped; a first line with some numbers and a bad cell is a bad
- * row, not a header). Values are written with the shortest text that reads back as the same float.
+ * row, not a header). A number is decimal ({@code -1.5}, {@code 2e-3}) or nan, inf, -inf; a UTF-8
+ * byte-order mark at the start (as spreadsheets write) is ignored. Values are written with the
+ * shortest text that reads back as the same float.
  */
 public final class Csv {
     private Csv() {}
@@ -45,7 +47,12 @@ public final class Csv {
                 throw new IllegalArgumentException(file + ":" + t.lines.get(r) + ": " + row.length + (row.length == 1 ? " value" : " values")
                         + ", the model takes " + width);
             x[r] = new float[width];
-            for (int c = 0; c < width; c++) x[r][c] = (float) row[c];
+            for (int c = 0; c < width; c++) {
+                x[r][c] = (float) row[c];
+                if (Float.isInfinite(x[r][c]) && Double.isFinite(row[c]))   // would silently become an infinity
+                    throw new IllegalArgumentException(file + ":" + t.lines.get(r) + ": column " + (c + 1) + ": " + row[c]
+                            + " is outside float32's range (magnitude at most " + Float.MAX_VALUE + ")");
+            }
         }
         return x;
     }
@@ -55,7 +62,8 @@ public final class Csv {
 
     private static Table table(Path file) throws IOException {
         if (Files.isDirectory(file)) throw new IllegalArgumentException(file + ": a folder, not a CSV file");
-        if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such input file");
+        // Not only regular files: a pipe (/dev/stdin, bash's <(...)) is read the same way
+        if (!Files.exists(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such input file");
         List<double[]> rows = new ArrayList<>();
         List<Integer> numbers = new ArrayList<>();
         String header = null;
@@ -67,7 +75,7 @@ public final class Csv {
         }
         boolean first = true;
         for (int n = 0; n < lines.size(); n++) {
-            String line = lines.get(n).strip();
+            String line = (n == 0 && lines.get(n).startsWith("\uFEFF") ? lines.get(n).substring(1) : lines.get(n)).strip();
             if (line.isEmpty()) continue;
             String[] cells = line.split(",", -1);
             if (first && noNumber(cells)) { // a header
@@ -103,13 +111,16 @@ public final class Csv {
         return true;
     }
 
+    /** Decimal notation only: Double.parseDouble alone would also take "2f", "1d" and hexadecimal "0x1p3". */
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
     private static double parse(String s) {
         return switch (s.toLowerCase(java.util.Locale.ROOT)) {
             case "nan" -> Double.NaN;
             case "inf", "+inf", "infinity" -> Double.POSITIVE_INFINITY;
             case "-inf", "-infinity" -> Double.NEGATIVE_INFINITY;
             default -> {
-                if (s.isEmpty()) throw new NumberFormatException("empty");
+                if (!DECIMAL.matcher(s).matches()) throw new NumberFormatException(s.isEmpty() ? "empty" : "not a decimal number");
                 yield Double.parseDouble(s);
             }
         };

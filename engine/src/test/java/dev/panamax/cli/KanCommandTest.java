@@ -154,6 +154,48 @@ class KanCommandTest {
         assertTrue(r.err().contains("d_state") && r.err().contains("missing pykan state file"), r.err());
     }
 
+    @Test
+    void csvAsSpreadsheetsAndShellsGiveIt() throws Exception {
+        Path model = pykan("toy_exp_sin");
+        Path plain = Files.writeString(tmp.resolve("plain.csv"), "0.1,0.2\n0.3,0.4\n");
+        Result expected = run("kan", "predict", "--model", model.toString(), "--input", plain.toString());
+        assertEquals(0, expected.code(), expected.err());
+        // a UTF-8 byte-order mark (Excel's "CSV UTF-8") and CRLF line ends read as the plain file
+        Path bom = Files.writeString(tmp.resolve("bom.csv"), "\uFEFF0.1,0.2\r\n0.3,0.4\r\n");
+        Result r = run("kan", "predict", "--model", model.toString(), "--input", bom.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(expected.out(), r.out());
+        // and with a header after the mark
+        Files.writeString(bom, "\uFEFFx,y\r\n0.1,0.2\r\n0.3,0.4\r\n");
+        assertEquals(expected.out(), run("kan", "predict", "--model", model.toString(), "--input", bom.toString()).out());
+        // a pipe is a file too (/dev/stdin, bash's <(...)): a symlink to a FIFO here
+        Path fifo = tmp.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try { Files.writeString(fifo, "0.1,0.2\n0.3,0.4\n"); } catch (java.io.IOException e) { throw new java.io.UncheckedIOException(e); }
+        });
+        r = run("kan", "predict", "--model", model.toString(), "--input", fifo.toString());
+        writer.join();
+        assertEquals(0, r.code(), r.err());
+        assertEquals(expected.out(), r.out());
+    }
+
+    @Test
+    void numbersThatAreNotDecimalOrDoNotFitAFloatAreRefused() throws Exception {
+        Path model = pykan("toy_exp_sin");
+        // Double.parseDouble's Java-source forms: not numbers in a CSV file
+        predictFails(model, "suffix.csv", "0.1,2f\n", "suffix.csv:1: column 2: '2f' is not a number");
+        predictFails(model, "double.csv", "1d,0.2\n", "double.csv:1: column 1: '1d' is not a number");
+        predictFails(model, "hex.csv", "0.1,0.2\n0x1p3,0.2\n", "hex.csv:2: column 1: '0x1p3' is not a number");
+        // finite in the file, infinite as float32: an error, not an infinity nobody wrote
+        predictFails(model, "huge.csv", "0.1,0.2\n0.1,-1e39\n", "huge.csv:2: column 2: -1.0E39 is outside float32's range");
+        // the forms that are numbers still read
+        Path ok = Files.writeString(tmp.resolve("ok.csv"), "+1.5,-.5\n2.,1E-3\n3e+0,nan\ninf,-Infinity\n");
+        Result r = run("kan", "predict", "--model", model.toString(), "--input", ok.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(4, r.out().lines().count(), r.out());
+    }
+
     /** Writes text to the CSV file name in tmp; predicting from it must exit 1 with an error holding expected. */
     private Path predictFails(Path model, String name, String text, String expected) throws Exception {
         Path csv = Files.writeString(tmp.resolve(name), text);
