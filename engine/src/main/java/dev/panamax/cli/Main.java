@@ -25,6 +25,16 @@ public final class Main implements Runnable {
         for (CommandPlugin plugin : ServiceLoader.load(CommandPlugin.class))
             for (Object command : plugin.commands()) cl.addSubcommand(command);
         inheritVersion(cl, cl.getCommandSpec().version());
+        // System.out (a PrintStream) swallows write errors: without this check a full disk or a closed
+        // pipe would lose the output, or part of it, and the command still exit 0.
+        cl.setExecutionStrategy(parse -> {
+            int code = new CommandLine.RunLast().execute(parse);
+            if (System.out.checkError()) {
+                parse.commandSpec().commandLine().getErr().println("panamax: could not write all of the output to standard output (disk full, or the reader closed it)");
+                return code == 0 ? 1 : code;
+            }
+            return code;
+        });
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             line.getErr().println("panamax: " + describe(ex));
             if (Boolean.getBoolean("panamax.debug")) ex.printStackTrace(line.getErr());

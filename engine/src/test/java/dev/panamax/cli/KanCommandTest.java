@@ -196,6 +196,27 @@ class KanCommandTest {
         assertEquals(4, r.out().lines().count(), r.out());
     }
 
+    @Test
+    void anOutputThatCannotBeWrittenIsAnError() {
+        Path dir = SharedData.file("kan/pykan/toy_exp_sin");
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        PrintStream old = System.out;
+        // standard output on a full disk: PrintStream keeps the IOException to itself
+        System.setOut(new PrintStream(new java.io.OutputStream() {
+            @Override public void write(int b) throws java.io.IOException { throw new java.io.IOException("No space left on device"); }
+        }, true));
+        int code;
+        try {
+            code = cl.execute("kan", "predict", "--model", dir.resolve("model").toString(), "--input", dir.resolve("inputs.csv").toString());
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(1, code, err.toString());
+        assertTrue(err.toString().contains("could not write all of the output to standard output"), err.toString());
+    }
+
     /** Writes text to the CSV file name in tmp; predicting from it must exit 1 with an error holding expected. */
     private Path predictFails(Path model, String name, String text, String expected) throws Exception {
         Path csv = Files.writeString(tmp.resolve(name), text);
