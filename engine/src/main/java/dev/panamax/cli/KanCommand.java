@@ -25,7 +25,8 @@ public final class KanCommand implements Runnable {
     @Override public void run() { spec.commandLine().usage(System.out); }
 
     static final String MODEL_HELP = "pykan checkpoint prefix (e.g. runs/model for runs/model_config.yml + runs/model_state) "
-            + "or a folder holding one, an efficient-kan folder (model.pt + config.json), or a Panamax .kan file";
+            + "or a folder holding one, an efficient-kan folder (model.pt + config.json), or a Panamax .kan file; "
+            + "one of a checkpoint's files (model_config.yml, model.pt, ...) names its checkpoint too";
 
     @Command(name = "predict", mixinStandardHelpOptions = true,
             description = "Evaluate the model on every row of a CSV file (one sample a row, no header needed); "

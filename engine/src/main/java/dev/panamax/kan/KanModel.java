@@ -72,21 +72,66 @@ public final class KanModel implements AutoCloseable {
     /**
      * Loads a checkpoint: a pykan path prefix ({@code .../model} for {@code model_config.yml} and
      * {@code model_state}) or a folder holding one, an efficient-kan folder ({@code model.pt} +
-     * {@code config.json}), or a Panamax {@code .kan} file.
+     * {@code config.json}), or a Panamax {@code .kan} file. One of a checkpoint's files given
+     * instead ({@code model_config.yml}, {@code model_state}, {@code model.pt}, {@code config.json})
+     * loads the checkpoint it belongs to.
      */
     public static KanModel load(Path path) {
         try {
             if (Files.isRegularFile(path) && KanFile.looksLike(path)) return KanFile.read(path);
+            path = checkpointOf(path);
             if (EfficientKanCheckpoint.looksLike(path)) return EfficientKanCheckpoint.load(path);
             Path prefix = PykanCheckpoint.prefix(path);
             if (prefix != null) return PykanCheckpoint.load(prefix);
             if (!Files.exists(path) && !Files.exists(PykanCheckpoint.sibling(path, "_config.yml")))
                 throw new FormatException(path, null, "no such file or folder, and no pykan checkpoint " + path.getFileName() + "_config.yml beside it");
+            incomplete(path);
             throw new FormatException(path, null, "not a KAN checkpoint: expected a pykan prefix (<path>_config.yml + <path>_state), "
                     + "a folder with one *_config.yml, an efficient-kan folder (model.pt + config.json) or a Panamax .kan file");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The checkpoint a file of it stands for (pykan's {prefix}_config.yml or _state, efficient-kan's model.pt or config.json), else path. */
+    private static Path checkpointOf(Path path) {
+        if (!Files.isRegularFile(path)) return path;
+        String name = path.getFileName().toString();
+        for (String suffix : new String[] {"_config.yml", "_state"})
+            if (name.endsWith(suffix) && name.length() > suffix.length()) {
+                Path prefix = path.resolveSibling(name.substring(0, name.length() - suffix.length()));
+                if (suffix.equals("_config.yml") || Files.exists(PykanCheckpoint.sibling(prefix, "_config.yml"))) return prefix;
+            }
+        Path folder = path.toAbsolutePath().getParent();
+        if ((name.equals("model.pt") || name.equals("config.json")) && folder != null && EfficientKanCheckpoint.looksLike(folder))
+            return path.getParent() != null ? path.getParent() : folder;
+        return path;
+    }
+
+    /** A checkpoint that lacks one of its files: an error naming the missing file; else nothing. */
+    private static void incomplete(Path path) throws IOException {
+        String name = path.getFileName() == null ? "" : path.getFileName().toString();
+        if (Files.isRegularFile(path) && name.endsWith("_state") && name.length() > "_state".length())
+            throw new FormatException(path.resolveSibling(name.substring(0, name.length() - "_state".length()) + "_config.yml"), null,
+                    "missing pykan config file (expected beside " + name + ")");
+        if (!Files.isDirectory(path)) return;
+        boolean pt = Files.exists(path.resolve("model.pt")), json = Files.exists(path.resolve("config.json"));
+        if (pt && !json)
+            throw new FormatException(path.resolve("config.json"), null, "missing: efficient-kan's constructor arguments as JSON "
+                    + "(e.g. {\"layers_hidden\": [2, 5, 1], \"grid_size\": 5, \"spline_order\": 3}) must sit beside model.pt");
+        if (json && !pt) throw new FormatException(path.resolve("model.pt"), null, "missing efficient-kan state file (expected beside config.json)");
+        List<String> configs, states;
+        try (var s = Files.list(path)) {
+            List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            configs = names.stream().filter(n -> n.endsWith("_config.yml")).toList();
+            states = names.stream().filter(n -> n.endsWith("_state") && n.length() > "_state".length()).toList();
+        }
+        if (configs.size() > 1)
+            throw new FormatException(path, null, "holds " + configs.size() + " pykan checkpoints (" + String.join(", ", configs)
+                    + "): give one's prefix, e.g. " + path.resolve(configs.getFirst().substring(0, configs.getFirst().length() - "_config.yml".length())));
+        if (configs.isEmpty() && states.size() == 1)
+            throw new FormatException(path.resolve(states.getFirst().substring(0, states.getFirst().length() - "_state".length()) + "_config.yml"), null,
+                    "missing pykan config file (expected beside " + states.getFirst() + ")");
     }
 
     public List<KanLayer> layers() { return layers; }

@@ -217,6 +217,49 @@ class KanCommandTest {
         assertTrue(err.toString().contains("could not write all of the output to standard output"), err.toString());
     }
 
+    @Test
+    void aCheckpointsOwnFileLoadsItAndAMissingOneIsNamed() throws Exception {
+        Path dir = SharedData.file("kan/pykan/toy_exp_sin"), ekan = SharedData.file("kan/efficient-kan/ekan_default");
+        String pykanInfo = run("kan", "info", "--model", dir.resolve("model").toString()).out();
+        String ekanInfo = run("kan", "info", "--model", ekan.toString()).out();
+        // the file a user sees in the folder, given instead of the prefix or the folder
+        for (String file : new String[] {"model_config.yml", "model_state"}) {
+            Result r = run("kan", "info", "--model", dir.resolve(file).toString());
+            assertEquals(0, r.code(), file + ": " + r.err());
+            assertEquals(pykanInfo, r.out());
+        }
+        for (String file : new String[] {"model.pt", "config.json"}) {
+            Result r = run("kan", "info", "--model", ekan.resolve(file).toString());
+            assertEquals(0, r.code(), file + ": " + r.err());
+            assertEquals(ekanInfo, r.out());
+        }
+        // a folder missing one of its two files: that file named, not "not a KAN checkpoint"
+        Path e1 = Files.createDirectories(tmp.resolve("e1"));
+        Files.copy(ekan.resolve("model.pt"), e1.resolve("model.pt"));
+        Result r = run("kan", "info", "--model", e1.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(e1.resolve("config.json") + ": missing: efficient-kan's constructor arguments"), r.err());
+        Path e2 = Files.createDirectories(tmp.resolve("e2"));
+        Files.copy(ekan.resolve("config.json"), e2.resolve("config.json"));
+        r = run("kan", "info", "--model", e2.toString());
+        assertTrue(r.err().contains(e2.resolve("model.pt") + ": missing efficient-kan state file"), r.err());
+        Path p1 = Files.createDirectories(tmp.resolve("p1"));
+        Files.copy(dir.resolve("model_state"), p1.resolve("run_state"));
+        r = run("kan", "info", "--model", p1.toString());
+        assertTrue(r.err().contains(p1.resolve("run_config.yml") + ": missing pykan config file (expected beside run_state)"), r.err());
+        r = run("kan", "info", "--model", p1.resolve("run_state").toString());
+        assertTrue(r.err().contains(p1.resolve("run_config.yml") + ": missing pykan config file (expected beside run_state)"), r.err());
+        // two checkpoints in one folder: which prefixes there are
+        Path p2 = Files.createDirectories(tmp.resolve("p2"));
+        for (String prefix : new String[] {"a", "b"}) {
+            Files.copy(dir.resolve("model_config.yml"), p2.resolve(prefix + "_config.yml"));
+            Files.copy(dir.resolve("model_state"), p2.resolve(prefix + "_state"));
+        }
+        r = run("kan", "info", "--model", p2.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("holds 2 pykan checkpoints (a_config.yml, b_config.yml): give one's prefix, e.g. " + p2.resolve("a")), r.err());
+    }
+
     /** Writes text to the CSV file name in tmp; predicting from it must exit 1 with an error holding expected. */
     private Path predictFails(Path model, String name, String text, String expected) throws Exception {
         Path csv = Files.writeString(tmp.resolve(name), text);
