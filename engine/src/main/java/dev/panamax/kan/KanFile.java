@@ -42,9 +42,19 @@ final class KanFile {
     static final String KEY = "panamax.kan";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** By its name (.kan, .safetensors) or, whatever its name, by its start: a safetensors header length, then '{'. */
     static boolean looksLike(Path file) {
         String name = file.getFileName().toString();
-        return name.endsWith(".kan") || name.endsWith(".safetensors");
+        if (name.endsWith(".kan") || name.endsWith(".safetensors")) return true;
+        try (var in = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer start = java.nio.ByteBuffer.allocate(9).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (start.hasRemaining() && in.read(start) >= 0) { /* read the first 9 bytes */ }
+            if (start.hasRemaining()) return false;
+            long headerLength = start.getLong(0);
+            return start.get(8) == '{' && headerLength >= 2 && headerLength <= in.size() - 8;
+        } catch (java.io.IOException e) {
+            return false;        // unreadable: the caller's checks say why
+        }
     }
 
     static void write(KanModel model, Path file) {

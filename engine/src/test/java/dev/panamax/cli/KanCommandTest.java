@@ -260,6 +260,17 @@ class KanCommandTest {
         assertTrue(r.err().contains("holds 2 pykan checkpoints (a_config.yml, b_config.yml): give one's prefix, e.g. " + p2.resolve("a")), r.err());
     }
 
+    @Test
+    void aConvertedFileLoadsWhateverItsName() {
+        Path model = pykan("toy_exp_sin");
+        Path noSuffix = tmp.resolve("my-model");
+        assertEquals(0, run("kan", "convert", "--model", model.toString(), "--output", noSuffix.toString()).code());
+        Result a = run("kan", "info", "--model", model.toString()), b = run("kan", "info", "--model", noSuffix.toString());
+        assertEquals(0, b.code(), b.err());
+        assertTrue(b.out().contains("format      panamax"), b.out());
+        assertEquals(a.out().substring(a.out().indexOf("widths")), b.out().substring(b.out().indexOf("widths")));
+    }
+
     /** Writes text to the CSV file name in tmp; predicting from it must exit 1 with an error holding expected. */
     private Path predictFails(Path model, String name, String text, String expected) throws Exception {
         Path csv = Files.writeString(tmp.resolve(name), text);
