@@ -33,7 +33,8 @@ public final class KanCommand implements Runnable {
                     + "prints one output row per input row with full float precision.")
     static final class Predict implements Callable<Integer> {
         @Option(names = "--model", required = true, description = MODEL_HELP) Path model;
-        @Option(names = "--input", required = true, description = "CSV file of inputs, one sample a row") Path input;
+        @Option(names = "--input", required = true, description = "CSV file of inputs, one sample a row, comma-separated (a first line with no number in it is "
+                + "skipped as a header; nan, inf and -inf are values)") Path input;
         @Option(names = "--output", description = "CSV file to write (default: standard output)") Path output;
 
         @Override public Integer call() throws IOException {
