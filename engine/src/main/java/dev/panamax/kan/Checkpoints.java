@@ -30,6 +30,21 @@ final class Checkpoints {
         return s;
     }
 
+    /**
+     * The spline order the config gives must fit the state, whose grid holds G+2k+1 knots an input and
+     * coef G+k coefficients an edge; else an error naming the config's field (not a shape error
+     * naming the state, which is not the file at fault) and the order the state has.
+     */
+    static void requireOrder(Path configFile, String field, int k, TensorFile state, String grid, String coef, long knots) {
+        if (k < 0) throw new FormatException(configFile, field, "must be >= 0, is " + k);
+        long[] cs = state.tensor(coef).shape();
+        if (cs.length == 3 && cs[2] != knots - k - 1) {
+            long fits = knots - cs[2] - 1;
+            throw new FormatException(configFile, field, field + "=" + k + " does not fit the state: " + grid + " has " + knots
+                    + " knots an input and " + coef + " " + cs[2] + " coefficients an edge" + (fits >= 0 ? ", which fit " + field + "=" + fits : ""));
+        }
+    }
+
     /** Per-input knot vectors from a (in, nKnots) grid tensor; bad knots are a format error naming the tensor. */
     static Knots[] knots(Path file, String name, double[] grid, int in, int nKnots, int k) {
         Knots[] out = new Knots[in];

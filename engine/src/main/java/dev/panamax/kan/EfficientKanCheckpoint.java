@@ -54,6 +54,7 @@ final class EfficientKanCheckpoint {
                 String p = "layers." + l + ".";
                 long[] gs = shape(state, p + "grid", 2);
                 int nKnots = Math.toIntExact(gs[1]), nBases = nKnots - k - 1;
+                requireOrder(configFile, "spline_order", k, state, p + "grid", p + "spline_weight", nKnots);
                 if (nBases < k + 1) throw new FormatException(stateFile, p + "grid", nKnots + " knots per input are too few for spline_order=" + k);
                 double[] grid = values(state, p + "grid", in, nKnots);
                 double[] baseWeight = values(state, p + "base_weight", out, in);

@@ -75,6 +75,7 @@ final class PykanCheckpoint {
                 long[] gs = shape(state, p + "grid", 2);
                 if (gs[0] != in) throw new FormatException(stateFile, p + "grid", "has " + gs[0] + " rows, width says " + in + " inputs");
                 int nKnots = Math.toIntExact(gs[1]), nBases = nKnots - k - 1;
+                requireOrder(configFile, "k", k, state, p + "grid", p + "coef", nKnots);
                 if (nBases < k + 1) throw new FormatException(stateFile, p + "grid", nKnots + " knots per input are too few for k=" + k);
                 double[] grid = values(state, p + "grid", in, nKnots);
                 double[] coef = values(state, p + "coef", in, out, nBases);

@@ -271,6 +271,29 @@ class KanCommandTest {
         assertEquals(a.out().substring(a.out().indexOf("widths")), b.out().substring(b.out().indexOf("widths")));
     }
 
+    @Test
+    void aSplineOrderThatDoesNotFitTheStateIsTheConfigsFault() throws Exception {
+        Path dir = SharedData.file("kan/pykan/toy_exp_sin");
+        Files.copy(dir.resolve("model_state"), tmp.resolve("k_state"));
+        String config = Files.readString(dir.resolve("model_config.yml"));
+        assertTrue(config.contains("\nk: 3\n"));
+        Files.writeString(tmp.resolve("k_config.yml"), config.replace("\nk: 3\n", "\nk: 2\n"));
+        Result r = run("kan", "info", "--model", tmp.resolve("k").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("k_config.yml [k]: k=2 does not fit the state: act_fun.0.grid has 12 knots an input and act_fun.0.coef 8 coefficients an edge, which fit k=3"), r.err());
+        Files.writeString(tmp.resolve("k_config.yml"), config.replace("\nk: 3\n", "\nk: -1\n"));
+        r = run("kan", "info", "--model", tmp.resolve("k").toString());
+        assertTrue(r.err().contains("k_config.yml [k]: must be >= 0, is -1"), r.err());
+
+        Path ekan = SharedData.file("kan/efficient-kan/ekan_default"), e = Files.createDirectories(tmp.resolve("e"));
+        Files.copy(ekan.resolve("model.pt"), e.resolve("model.pt"));
+        Files.writeString(e.resolve("config.json"), "{\"layers_hidden\": [4, 8, 3], \"spline_order\": 2}");
+        r = run("kan", "info", "--model", e.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("config.json [spline_order]: spline_order=2 does not fit the state: layers.0.grid has 12 knots an input "
+                + "and layers.0.spline_weight 8 coefficients an edge, which fit spline_order=3"), r.err());
+    }
+
     /** Writes text to the CSV file name in tmp; predicting from it must exit 1 with an error holding expected. */
     private Path predictFails(Path model, String name, String text, String expected) throws Exception {
         Path csv = Files.writeString(tmp.resolve(name), text);
