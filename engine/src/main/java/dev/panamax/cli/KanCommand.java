@@ -56,7 +56,7 @@ public final class KanCommand implements Runnable {
             description = "Print the widths, parameter count, grid sizes and ranges, and what each edge is.")
     static final class Info implements Callable<Integer> {
         @Option(names = "--model", required = true, description = MODEL_HELP) Path model;
-        @Option(names = "--formula", description = "also print each output's closed-form formula (needs every edge symbolic)") boolean formula;
+        @Option(names = "--formula", description = "also print each output's closed-form formula (needs every edge symbolic; constants to 4 significant digits)") boolean formula;
 
         @Override public Integer call() {
             try (KanModel kan = KanModel.load(model)) {
