@@ -40,7 +40,7 @@ final class EfficientKanCheckpoint {
         if (hidden == null || !hidden.isArray() || hidden.size() < 2)
             throw new FormatException(configFile, "layers_hidden", "expected a list of at least two widths");
         int k = config.path("spline_order").asInt(3);
-        boolean scaler = config.path("enable_standalone_scale_spline").asBoolean(true);
+        JsonNode scalerField = config.get("enable_standalone_scale_spline");   // absent: the state says (efficient-kan's default is true)
         String activation = config.path("base_activation").asText("SiLU");
         if (!activation.toLowerCase(java.util.Locale.ROOT).contains("silu"))
             throw new FormatException(configFile, "base_activation", "only SiLU is supported, found " + activation);
@@ -59,6 +59,11 @@ final class EfficientKanCheckpoint {
                 double[] grid = values(state, p + "grid", in, nKnots);
                 double[] baseWeight = values(state, p + "base_weight", out, in);
                 double[] splineWeight = values(state, p + "spline_weight", out, in, nBases);
+                // The config and the state must agree: a scaler the config turns off would be dropped silently
+                boolean scaler = state.has(p + "spline_scaler");
+                if (scalerField != null && scalerField.asBoolean(true) != scaler)
+                    throw new FormatException(configFile, "enable_standalone_scale_spline", "is " + scalerField + ", but the state "
+                            + (scaler ? "holds " : "has no ") + p + "spline_scaler");
                 double[] splineScaler = scaler ? values(state, p + "spline_scaler", out, in) : filled(out * in, 1.0);
 
                 // efficient-kan indexes edges (out, in); pykan's layer (in, out).

@@ -294,6 +294,22 @@ class KanCommandTest {
                 + "and layers.0.spline_weight 8 coefficients an edge, which fit spline_order=3"), r.err());
     }
 
+    @Test
+    void anEfficientKanConfigWithoutTheStandaloneScalerTheStateHoldsIsRefused() throws Exception {
+        Path ekan = SharedData.file("kan/efficient-kan/ekan_default"), e = Files.createDirectories(tmp.resolve("e"));
+        Files.copy(ekan.resolve("model.pt"), e.resolve("model.pt"));
+        // was loaded with the state's spline_scaler left out: other outputs, no word said
+        Files.writeString(e.resolve("config.json"), "{\"layers_hidden\": [4, 8, 3], \"enable_standalone_scale_spline\": false}");
+        Result r = run("kan", "predict", "--model", e.toString(), "--input", ekan.resolve("inputs.csv").toString());
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("config.json [enable_standalone_scale_spline]: is false, but the state holds layers.0.spline_scaler"), r.err());
+        // said true, as the state has it: loads
+        Files.writeString(e.resolve("config.json"), "{\"layers_hidden\": [4, 8, 3], \"enable_standalone_scale_spline\": true}");
+        r = run("kan", "predict", "--model", e.toString(), "--input", ekan.resolve("inputs.csv").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(run("kan", "predict", "--model", ekan.toString(), "--input", ekan.resolve("inputs.csv").toString()).out(), r.out());
+    }
+
     /** Writes text to the CSV file name in tmp; predicting from it must exit 1 with an error holding expected. */
     private Path predictFails(Path model, String name, String text, String expected) throws Exception {
         Path csv = Files.writeString(tmp.resolve(name), text);
