@@ -45,7 +45,8 @@ public final class Csv {
             double[] row = t.rows.get(r);
             if (row.length != width)
                 throw new IllegalArgumentException(file + ":" + t.lines.get(r) + ": " + row.length + (row.length == 1 ? " value" : " values")
-                        + ", the model takes " + width);
+                        + ", the model takes " + width + (row.length == width + 1 && t.header != null && t.header.startsWith(",")
+                        ? " (the header's empty first cell is pandas' index column: write the file with to_csv(..., index=False))" : ""));
             x[r] = new float[width];
             for (int c = 0; c < width; c++) {
                 x[r][c] = (float) row[c];

@@ -93,6 +93,9 @@ class KanCommandTest {
         // a one-sample file with a typo is a bad row, not a header followed by nothing
         predictFails(model, "typo.csv", "0.1,0.2x\n", "typo.csv:1: column 2: '0.2x' is not a number");
         predictFails(model, "cell.csv", "0.1,\n", "cell.csv:1: column 2: '' is not a number");
+        // pandas' to_csv writes its index as a first column under an empty header cell
+        predictFails(model, "pandas.csv", ",x,y\n0,0.1,0.2\n", "pandas.csv:2: 3 values, the model takes 2 (the header's empty first cell is pandas' index column: "
+                + "write the file with to_csv(..., index=False))");
         predictFails(model, "semi.csv", "0.1;0.2\n", "semi.csv: no samples (its only line, '0.1;0.2', was taken as a header)");
         Result r = run("kan", "predict", "--model", model.toString(), "--input", tmp.toString());
         assertEquals(1, r.code());
