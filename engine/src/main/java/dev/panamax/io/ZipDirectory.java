@@ -100,7 +100,9 @@ final class ZipDirectory {
         check(size >= 22, null, "too short to be a zip archive (" + size + " bytes)");
         for (long p = size - 22, stop = Math.max(0, size - 22 - 65535); p >= stop; p--)
             if (u32(p) == END && p + 22 + u16(p + 20) == size) return p;
-        throw new FormatException(file, null, "no zip end-of-directory record found");
+        // A file that starts as a zip but has no end record was cut short (a copy or a save interrupted)
+        throw new FormatException(file, null, u32(0) == LOCAL ? "truncated or damaged zip archive: it starts as one, but its end (the zip directory) is missing"
+                : "not a zip archive (torch.save writes one): no zip end-of-directory record found");
     }
 
     private void check(boolean ok, String item, String message) {

@@ -96,6 +96,12 @@ class TorchZipTest {
         assertThrows(FormatException.class, () -> TorchZip.open(Fixtures.file("small.safetensors")));
         Path legacy = Files.write(tmp.resolve("legacy.pt"), new byte[] {(byte) 0x80, 2, (byte) 0x8a, 0x0a});
         assertTrue(assertThrows(FormatException.class, () -> TorchZip.open(legacy)).getMessage().contains("legacy"));
+        // a copy cut short says so, where a file that never was a zip says that
+        byte[] whole = Files.readAllBytes(Fixtures.file("state_dict.pt"));
+        Path cut = Files.write(tmp.resolve("cut.pt"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertTrue(assertThrows(FormatException.class, () -> TorchZip.open(cut)).getMessage().contains("truncated or damaged zip archive"));
+        Path text = Files.writeString(tmp.resolve("text.pt"), "x".repeat(100));
+        assertTrue(assertThrows(FormatException.class, () -> TorchZip.open(text)).getMessage().contains("not a zip archive"));
     }
 
     /** Every shared KAN checkpoint, against what PyTorch's own torch.load saw (kan_summary.json). */
