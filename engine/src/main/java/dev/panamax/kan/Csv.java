@@ -39,7 +39,7 @@ public final class Csv {
         Table t = table(file);
         if (t.rows.isEmpty())
             throw new IllegalArgumentException(file + ": no samples (" + (t.header == null ? "the file holds no numeric rows"
-                    : "its only line, '" + t.header + "', was taken as a header") + ")");
+                    : "its only line, '" + t.header + "', was taken as a header") + ")" + separatorHint(t.header));
         float[][] x = new float[t.rows.size()][];
         for (int r = 0; r < x.length; r++) {
             double[] row = t.rows.get(r);
@@ -91,13 +91,22 @@ public final class Csv {
                 try {
                     row[c] = parse(cell);
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(file + ":" + (n + 1) + ": column " + (c + 1) + ": '" + cell + "' is not a number");
+                    throw new IllegalArgumentException(file + ":" + (n + 1) + ": column " + (c + 1) + ": '" + cell + "' is not a number" + separatorHint(cell));
                 }
             }
             rows.add(row);
             numbers.add(n + 1);
         }
         return new Table(rows, numbers, header);
+    }
+
+    /** For text that is numbers split by another separator ("0.1;0.2", tabs, spaces): that the values must be split by commas. */
+    private static String separatorHint(String text) {
+        String[] parts = text.strip().split("[;\\t ]+");
+        if (parts.length < 2) return "";
+        for (String part : parts)
+            if (!DECIMAL.matcher(part).matches()) return "";
+        return " (values are separated by commas, not by " + (text.contains(";") ? "semicolons" : text.contains("\t") ? "tabs" : "spaces") + ")";
     }
 
     private static boolean noNumber(String[] cells) {

@@ -96,7 +96,8 @@ class KanCommandTest {
         // pandas' to_csv writes its index as a first column under an empty header cell
         predictFails(model, "pandas.csv", ",x,y\n0,0.1,0.2\n", "pandas.csv:2: 3 values, the model takes 2 (the header's empty first cell is pandas' index column: "
                 + "write the file with to_csv(..., index=False))");
-        predictFails(model, "semi.csv", "0.1;0.2\n", "semi.csv: no samples (its only line, '0.1;0.2', was taken as a header)");
+        predictFails(model, "semi.csv", "0.1;0.2\n", "semi.csv: no samples (its only line, '0.1;0.2', was taken as a header) (values are separated by commas, not by semicolons)");
+        predictFails(model, "tabs.csv", "x\ty\n0.1\t0.2\n", "tabs.csv:2: column 1: '0.1\t0.2' is not a number (values are separated by commas, not by tabs)");
         Result r = run("kan", "predict", "--model", model.toString(), "--input", tmp.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains(tmp + ": a folder, not a CSV file"), r.err());
