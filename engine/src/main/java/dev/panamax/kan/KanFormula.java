@@ -63,7 +63,19 @@ public final class KanFormula {
 
     /** A compound expression in parentheses, so it can be multiplied or fed to a function. */
     private static String group(String e) {
-        return e.matches("[A-Za-z0-9_.]+") ? e : "(" + e + ")";
+        return e.matches("[A-Za-z0-9_.]+") || oneCall(e) ? e : "(" + e + ")";
+    }
+
+    /** Whether e is one function call, name(...), whose parenthesis closes at its end: sin(x) + 1 is not. */
+    private static boolean oneCall(String e) {
+        int open = e.indexOf('(');
+        if (open < 1 || !e.substring(0, open).matches("[A-Za-z]+") || !e.endsWith(")")) return false;
+        int depth = 0;
+        for (int i = open; i < e.length(); i++) {
+            if (e.charAt(i) == '(') depth++;
+            else if (e.charAt(i) == ')' && --depth == 0) return i == e.length() - 1;
+        }
+        return false;
     }
 
     private static String affine(double a, String x, double b) {
