@@ -359,10 +359,7 @@ final class LayerPlan {
      */
     private boolean allFinite(float[] x, int n) { return kernels.allFinite(x, 0, n); }
 
-    private boolean finiteRow(float[] x, int r) {
-        for (int i = 0; i < in; i++) if (!Float.isFinite(x[r * in + i])) return false;
-        return true;
-    }
+    private boolean finiteRow(float[] x, int r) { return kernels.allFinite(x, r * in, in); }
 
     /**
      * Local path, into sub (rows × out, zero on entry). Batch 1 goes through {@link #sample}, split
